@@ -1,0 +1,112 @@
+"""Validate + preview at scale, and start-up cost against its floor.
+
+    .venv/bin/python benchmarks/bench_validate.py [--rounds 7] [--campaigns 200]
+
+Generates N campaigns × 50 posts × 4 platforms (200 × 50 × 4 = 40,000 deliveries), then reports:
+
+* wall time and peak memory of `clarion validate` and of `clarion preview --format json`
+  over all of them (each one process);
+* the same for 2N campaigns, as a ratio (doubling the input should at most double the time);
+* `clarion --help` against `python -c "import click"`, and `clarion validate` of the example
+  against `python -c "import click, yaml, pydantic, regex"` (the libraries it really needs),
+  each as a ratio of medians measured interleaved in the same run.
+
+Figures go in docs/performance.md. This is not a test: these machines are shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import statistics
+import tempfile
+from pathlib import Path
+
+from _measure import PYTHON, ROOT, median_pair, run
+
+CLARION = [PYTHON, "-m", "clarion"]
+EXAMPLE = ROOT / "campaigns" / "coproduction-week-2022.yaml"
+WORDS = ["co-production", "means", "working", "together", "as", "equals", "with", "people", "who", "use", "services", "carers", "and", "staff", "sharing", "power", "from", "the", "start", "café", "naïve", "😀", "日本"]
+
+
+def campaign(n: int, posts: int) -> str:
+    start = dt.date(2026, 1, 5) + dt.timedelta(days=n % 300)
+    lines = [
+        "version: 1",
+        f"name: Benchmark week {n}",
+        f"slug: bench-{n}",
+        "timezone: Europe/London",
+        f"dates: {{start: {start}, end: {start + dt.timedelta(days=6)}}}",
+        "platforms: [x, facebook, mastodon, bluesky]",
+        'hashtags: ["#BenchWeek", "#Clarion"]',
+        "posts:",
+    ]
+    for p in range(posts):
+        day = p % 7 + 1
+        minute = (p * 7) % 60
+        words = " ".join(WORDS[(p + k) % len(WORDS)] for k in range(18 + p % 12))
+        lines += [
+            f"  - id: post-{p}",
+            f"    day: {day}",
+            f'    time: "{8 + p % 12:02d}:{minute:02d}"',
+            f'    text: "Post {p} of week {n}. {words}"',
+        ]
+        if p % 5 == 0:
+            lines.append(f"    link: https://example.org/week/{n}/{p}")
+    return "\n".join(lines) + "\n"
+
+
+def generate(folder: Path, count: int, posts: int = 50) -> list[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n in range(count):
+        path = folder / f"bench-{n}.yaml"
+        path.write_text(campaign(n, posts), encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--campaigns", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        small = generate(Path(tmp) / "n", args.campaigns)
+        large = generate(Path(tmp) / "2n", args.campaigns * 2)
+        deliveries = args.campaigns * 50 * 4
+        print(f"# {args.campaigns} campaigns x 50 posts x 4 platforms = {deliveries:,} deliveries")
+        results = {}
+        for label, files in (("N", small), ("2N", large)):
+            for name, cmd in (
+                ("validate", [*CLARION, "validate", *files]),
+                ("preview", [*CLARION, "preview", "--format", "json", *files]),
+            ):
+                runs = [run(cmd) for _ in range(args.rounds)]
+                assert all(r.code == 0 for r in runs), f"{name} failed"
+                wall = statistics.median(r.seconds for r in runs)
+                peak = max(r.peak_mb for r in runs)
+                results[(label, name)] = wall
+                print(f"{name:9s} {label:2s}: median wall {wall:.2f} s, peak RSS {peak:.0f} MB")
+        for name in ("validate", "preview"):
+            ratio = results[("2N", name)] / results[("N", name)]
+            print(f"{name:9s} 2N/N time ratio: {ratio:.2f} (target <= 2.2)")
+
+    rounds = args.rounds * 3
+    help_t, click_t = median_pair([*CLARION, "--help"], [PYTHON, "-c", "import click"], rounds)
+    print(
+        f"clarion --help {help_t * 1000:.0f} ms vs import click {click_t * 1000:.0f} ms: "
+        f"ratio {help_t / click_t:.2f} (target <= 1.2)"
+    )
+    floor = "import click, yaml, pydantic, regex"
+    val_t, floor_t = median_pair(
+        [*CLARION, "validate", str(EXAMPLE)], [PYTHON, "-c", floor], rounds
+    )
+    print(
+        f"clarion validate example {val_t * 1000:.0f} ms vs `{floor}` {floor_t * 1000:.0f} ms: "
+        f"ratio {val_t / floor_t:.2f} (target <= 1.2)"
+    )
+
+
+if __name__ == "__main__":
+    main()

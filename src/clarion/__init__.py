@@ -1,0 +1,3 @@
+"""Clarion: plan, check, preview and publish awareness-week campaigns."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,199 @@
+"""The campaign file format, version 1, as pydantic models.
+
+Field-level rules (types, required fields, unknown fields) live here; rules that need the whole
+campaign, the clock or the file system live in :mod:`clarion.campaign.validate`. The docs in
+``docs/campaign-format.md`` describe every field; ``clarion schema`` prints the JSON Schema built
+from these classes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
+
+_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+_SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+_TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+_AT_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T]([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
+
+
+def _parse_time(value: Any) -> Any:
+    if isinstance(value, dt.time):
+        return value.replace(tzinfo=None)
+    if isinstance(value, str):
+        m = _TIME_RE.match(value.strip())
+        if m:
+            return dt.time(int(m.group(1)), int(m.group(2)))
+    raise ValueError(
+        f'"{value}" is not a time of day; write it as "HH:MM" in 24-hour time, e.g. "09:00".'
+    )
+
+
+def _parse_duration(value: Any) -> Any:
+    from clarion.durations import parse_ms
+
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(f"Give `grace` with a unit, e.g. {value}m for {value} minutes.")
+    return parse_ms(str(value))
+
+
+def _parse_at(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is not None:
+            raise ValueError(
+                "Write the local time without a UTC offset (e.g. 2022-07-04 09:00); "
+                "the campaign's `timezone` says which zone it is in."
+            )
+        return value
+    if isinstance(value, str):
+        m = _AT_RE.match(value.strip())
+        if m:
+            y, mo, d, h, mi, s = (int(g) if g else 0 for g in m.groups())
+            try:
+                return dt.datetime(y, mo, d, h, mi, s)
+            except ValueError as exc:
+                raise ValueError(f'"{value}" is not a real date and time: {exc}.') from None
+        if re.search(r"(Z|[+-]\d\d:?\d\d)$", value.strip()):
+            raise ValueError(
+                "Write the local time without a UTC offset (e.g. 2022-07-04 09:00); "
+                "the campaign's `timezone` says which zone it is in."
+            )
+    raise ValueError(
+        f'"{value}" is not a date and time; write it as YYYY-MM-DD HH:MM, e.g. 2022-07-04 09:00.'
+    )
+
+
+LocalTime = Annotated[
+    dt.time,
+    BeforeValidator(_parse_time),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^([01]?\d|2[0-3]):[0-5]\d$", "examples": ["09:00"]}
+    ),
+]
+LocalDateTime = Annotated[
+    dt.datetime,
+    BeforeValidator(_parse_at),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}[ T]\d{1,2}:\d{2}(:\d{2})?$",
+            "examples": ["2022-07-04 09:00"],
+        }
+    ),
+]
+Text = Annotated[str, StringConstraints(min_length=1)]
+DurationMs = Annotated[
+    int,
+    BeforeValidator(_parse_duration),
+    WithJsonSchema({"type": "string", "pattern": r"^(\d+\s*(h|m|s|ms)\s*)+$", "examples": ["15m"]}),
+]
+Id = Annotated[str, StringConstraints(pattern=_ID_PATTERN, max_length=64)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class Image(_Strict):
+    """An image attached to a post, with its alt text."""
+
+    path: Text = Field(description="Image file, relative to the campaign file's folder.")
+    alt: str | None = Field(
+        None, description="Alt text: what the image shows, for people who cannot see it."
+    )
+
+
+class Variant(_Strict):
+    """Per-platform replacement of a post's text, link, images or hashtags."""
+
+    text: Text | None = None
+    link: str | None = None
+    images: list[Image] | None = None
+    hashtags: list[str] | None = None
+
+
+class ThreadPart(_Strict):
+    """A reply that follows its post, in order."""
+
+    text: Text
+    images: list[Image] = Field(default_factory=list)
+
+
+class Post(_Strict):
+    """One post of the week, sent to each of its platforms."""
+
+    id: Id | None = Field(None, description="Stable id; default post-N (N = 1-based position).")
+    at: LocalDateTime | None = Field(
+        None, description="Local wall time in the campaign timezone: YYYY-MM-DD HH:MM."
+    )
+    day: int | None = Field(None, description="Day of the campaign (1 = first day); with `time`.")
+    time: LocalTime | None = Field(None, description='Local time on `day`, "HH:MM".')
+    text: Text
+    link: str | None = Field(None, description="A link appended after the text.")
+    images: list[Image] = Field(default_factory=list)
+    platforms: list[str] | None = Field(None, description="Overrides the campaign's platforms.")
+    hashtags: list[str] | None = Field(
+        None, description="Overrides the campaign's hashtags; [] = none."
+    )
+    variants: dict[str, Variant] = Field(default_factory=dict)
+    thread: list[ThreadPart] = Field(default_factory=list)
+
+
+class QuoteItem(_Strict):
+    """One quote: a person's words, placed in the next free quote slot."""
+
+    id: Id | None = Field(None, description="Stable id; default quote-N.")
+    quote: Text
+    name: Text
+    role: str | None = None
+    images: list[Image] = Field(default_factory=list)
+    platforms: list[str] | None = None
+    hashtags: list[str] | None = None
+    variants: dict[str, Variant] = Field(default_factory=dict)
+
+
+class Quotes(_Strict):
+    """Quote posts spread over daily slots, filled day by day, slot by slot."""
+
+    template: Text = Field(description='How a quote reads, e.g. "“{quote}” — {name}, {role}".')
+    times: list[LocalTime] = Field(min_length=1, description='Slots on each day, "HH:MM".')
+    days: list[int] | None = Field(
+        None, description="Days of the campaign with quotes; default all."
+    )
+    items: list[QuoteItem] = Field(default_factory=list)
+
+
+class Dates(_Strict):
+    start: dt.date
+    end: dt.date
+
+
+class Campaign(_Strict):
+    """A campaign file (format version 1)."""
+
+    version: Literal[1] = Field(description="Format version; always 1.")
+    name: Text
+    slug: Annotated[str, StringConstraints(pattern=_SLUG_PATTERN, max_length=80)] | None = Field(
+        None, description="Short name used in delivery keys; default: the file name."
+    )
+    timezone: Text = Field(description="IANA time zone, e.g. Europe/London.")
+    dates: Dates
+    platforms: list[str] = Field(min_length=1)
+    hashtags: list[str] = Field(default_factory=list)
+    overflow: Literal["error", "thread"] = "error"
+    grace: DurationMs | None = Field(
+        None,
+        description="How late a post may still go out (e.g. 15m, 1h); default 15m.",
+    )
+    posts: list[Post] = Field(default_factory=list)
+    quotes: Quotes | None = None

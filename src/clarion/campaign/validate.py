@@ -1,0 +1,361 @@
+"""Checks that need the whole campaign: time zone, dates, times, ids, platforms, images, lengths.
+
+Every problem is collected (never just the first) and points at the YAML node it is about.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import string
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+from zoneinfo import ZoneInfoNotFoundError
+
+from clarion import platforms
+from clarion.campaign import media
+from clarion.campaign.load import Loaded, load
+from clarion.campaign.model import Campaign, Image, Post, QuoteItem
+from clarion.campaign.problems import Problem
+from clarion.campaign.schedule import LocalTimeError, slots, to_utc, zone
+from clarion.campaign.yamlsafe import Path_
+from clarion.planner import Delivery, item_ids, item_platforms, plan
+
+_HASHTAG = re.compile(r"^#\w+$")
+_LINK = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
+
+
+@dataclass(slots=True)
+class Checked:
+    """The outcome of checking campaign files: their deliveries and every problem."""
+
+    campaigns: list[Loaded] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def check_files(paths: Sequence[Path], displays: Sequence[str] | None = None) -> Checked:
+    """Load, check and plan each file; campaigns with problems contribute no deliveries."""
+    result = Checked()
+    slugs: dict[str, str] = {}
+    for n, path in enumerate(paths):
+        loaded, problems = load(path, displays[n] if displays else None)
+        if loaded is not None:
+            deliveries, problems = check(loaded)
+            if loaded.slug in slugs:
+                problems.append(
+                    loaded.source.at(
+                        ("slug",),
+                        f"The campaign slug `{loaded.slug}` is also used by {slugs[loaded.slug]}. "
+                        "Give each campaign its own `slug:`.",
+                        key=True,
+                    )
+                )
+            slugs.setdefault(loaded.slug, loaded.source.display)
+            if not problems:
+                result.campaigns.append(loaded)
+                result.deliveries.extend(deliveries)
+        result.problems.extend(problems)
+    return result
+
+
+def check(loaded: Loaded) -> tuple[list[Delivery], list[Problem]]:
+    """Every problem of one loaded campaign, and its deliveries when it has none that block them."""
+    c = loaded.campaign
+    src = loaded.source
+    out: list[Problem] = []
+
+    def add(path: Path_, message: str, *, key: bool = False) -> None:
+        out.append(src.at(path, message, key=key))
+
+    tz_ok = _check_timezone(c, add)
+    if c.dates.end < c.dates.start:
+        add(
+            ("dates", "end"),
+            f"The campaign ends ({c.dates.end}) before it starts "
+            f"({c.dates.start}). Swap the dates or correct one of them.",
+        )
+    _check_platforms(c, add)
+    _check_hashtags(c, add)
+    _check_ids(c, add)
+    _check_template(c, add)
+    for path, item in _items(c):
+        if isinstance(item, Post) and item.link is not None:
+            _check_link(item.link, (*path, "link"), add)
+        for name, variant in item.variants.items():
+            if variant.link is not None:
+                _check_link(variant.link, (*path, "variants", name, "link"), add)
+    placed, slot_problems = slots(c)
+    for sp in slot_problems:
+        add(sp.path, sp.message)
+    if tz_ok:
+        tz = zone(c.timezone)
+        for slot in placed:
+            try:
+                to_utc(slot.local, tz)
+            except LocalTimeError as exc:
+                add(slot.time_path, str(exc))
+    blocking = bool(out)
+    _check_images(loaded, add)
+    if blocking:
+        return [], sorted(set(out))
+    deliveries = plan(loaded)
+    for d in deliveries:
+        if d.over:
+            add(d.origin, _too_long(c, d))
+    if out:
+        return [], sorted(set(out))
+    return deliveries, sorted(set(out))
+
+
+class _AddFn(Protocol):
+    def __call__(self, path: Path_, message: str, *, key: bool = False) -> None: ...
+
+
+def _items(c: Campaign) -> Iterable[tuple[Path_, Post | QuoteItem]]:
+    for i, post in enumerate(c.posts):
+        yield ("posts", i), post
+    if c.quotes is not None:
+        for k, item in enumerate(c.quotes.items):
+            yield ("quotes", "items", k), item
+
+
+def _check_timezone(c: Campaign, add: _AddFn) -> bool:
+    try:
+        zone(c.timezone)
+    except ZoneInfoNotFoundError:
+        import zoneinfo
+
+        close = difflib.get_close_matches(c.timezone, zoneinfo.available_timezones(), n=1)
+        hint = f" Did you mean {close[0]}?" if close else ""
+        add(
+            ("timezone",),
+            f"`{c.timezone}` is not a time zone Clarion knows. Use a name from the "
+            f"IANA list such as Europe/London or America/New_York.{hint}",
+        )
+        return False
+    return True
+
+
+def _unknown_platform(name: str) -> str:
+    hint = platforms.ALIASES.get(name.lower())
+    if hint is None:
+        close = difflib.get_close_matches(name.lower(), platforms.NAMES, n=1)
+        hint = close[0] if close else None
+    known = ", ".join(platforms.NAMES)
+    return (
+        f"Clarion doesn't know the platform `{name}`."
+        + (f" Did you mean `{hint}`?" if hint else "")
+        + f" Platforms: {known}."
+    )
+
+
+def _check_platforms(c: Campaign, add: _AddFn) -> None:
+    lists: list[tuple[Path_, list[str]]] = [(("platforms",), c.platforms)]
+    for path, item in _items(c):
+        if item.platforms is not None:
+            lists.append(((*path, "platforms"), item.platforms))
+            if not item.platforms:
+                add(
+                    (*path, "platforms"),
+                    "This list of platforms is empty; remove the line to "
+                    "use the campaign's platforms, or name at least one.",
+                )
+        targets = item_platforms(c, item)
+        for name in item.variants:
+            vpath = (*path, "variants", name)
+            if name not in platforms.REGISTRY:
+                add(vpath, _unknown_platform(name), key=True)
+            elif name not in targets:
+                add(
+                    vpath,
+                    f"There is a variant for {name}, but this post does not go to {name}. "
+                    f"Add {name} to its `platforms` or remove the variant.",
+                    key=True,
+                )
+    for path, names in lists:
+        seen: set[str] = set()
+        for j, name in enumerate(names):
+            if name not in platforms.REGISTRY:
+                add((*path, j), _unknown_platform(name))
+            elif name in seen:
+                add((*path, j), f"`{name}` is listed twice.")
+            seen.add(name)
+
+
+def _check_hashtags(c: Campaign, add: _AddFn) -> None:
+    lists: list[tuple[Path_, list[str]]] = [(("hashtags",), c.hashtags)]
+    for path, item in _items(c):
+        if item.hashtags is not None:
+            lists.append(((*path, "hashtags"), item.hashtags))
+        for name, variant in item.variants.items():
+            if variant.hashtags is not None:
+                lists.append(((*path, "variants", name, "hashtags"), variant.hashtags))
+    for path, tags in lists:
+        for j, tag in enumerate(tags):
+            if not _HASHTAG.match(tag):
+                fixed = "#" + re.sub(r"[^\w]", "", tag)
+                add(
+                    (*path, j),
+                    f"`{tag}` is not a hashtag: a hashtag starts with # and has no "
+                    f'spaces or punctuation, e.g. "{fixed}". Quote it: "#Tag" (YAML reads an '
+                    "unquoted # as the start of a comment).",
+                )
+
+
+def _check_ids(c: Campaign, add: _AddFn) -> None:
+    seen: dict[str, Path_] = {}
+    for path, item_id in item_ids(c):
+        if item_id in seen:
+            first = seen[item_id]
+            add(
+                (*path, "id") if _explicit_id(c, path) else path,
+                f"The id `{item_id}` is used twice (also by the "
+                f"{'quote' if first[0] == 'quotes' else 'post'} number {first[-1] + 1}"  # type: ignore[operator]
+                "). Ids must be unique within a campaign: change one.",
+            )
+        else:
+            seen[item_id] = path
+
+
+def _explicit_id(c: Campaign, path: Path_) -> bool:
+    if path[0] == "posts":
+        return c.posts[path[1]].id is not None  # type: ignore[index]
+    assert c.quotes is not None
+    return c.quotes.items[path[2]].id is not None  # type: ignore[index]
+
+
+def _check_template(c: Campaign, add: _AddFn) -> None:
+    if c.quotes is None:
+        return
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(c.quotes.template) if f is not None}
+    except ValueError:
+        add(
+            ("quotes", "template"),
+            "The template has an unmatched `{` or `}`. Use {quote}, "
+            "{name} and {role}; write {{ or }} for a literal brace.",
+        )
+        return
+    unknown = sorted(fields - {"quote", "name", "role"})
+    if unknown:
+        add(
+            ("quotes", "template"),
+            f"The template uses {{{unknown[0]}}}, which Clarion cannot "
+            "fill in. Use only {quote}, {name} and {role}.",
+        )
+    if "quote" not in fields:
+        add(("quotes", "template"), "The template never shows the quote: put {quote} in it.")
+    if "role" in fields:
+        for k, item in enumerate(c.quotes.items):
+            if not item.role:
+                add(
+                    ("quotes", "items", k),
+                    "This quote has no `role`, but the template uses "
+                    "{role}. Add a `role:` or give this quote a variant text.",
+                )
+
+
+def _check_link(link: str, path: Path_, add: _AddFn) -> None:
+    if not _LINK.match(link):
+        add(path, f"`{link}` is not a web link; write it in full, starting with https://.")
+
+
+def _check_images(loaded: Loaded, add: _AddFn) -> None:
+    c = loaded.campaign
+    inspected: dict[str, media.MediaFile | str] = {}
+    for path, item in _items(c):
+        targets = [p for p in item_platforms(c, item) if p in platforms.REGISTRY]
+        groups: list[tuple[Path_, Sequence[Image], list[str]]] = []
+        overridden = {n for n, v in item.variants.items() if v.images is not None}
+        groups.append(((*path, "images"), item.images, [t for t in targets if t not in overridden]))
+        for name, variant in item.variants.items():
+            if variant.images is not None and name in targets:
+                groups.append(((*path, "variants", name, "images"), variant.images, [name]))
+        if isinstance(item, Post):
+            for j, part in enumerate(item.thread):
+                groups.append(((*path, "thread", j, "images"), part.images, targets))
+        for gpath, images, names in groups:
+            for name in names:
+                p = platforms.get(name)
+                if len(images) > p.max_images:
+                    add(
+                        gpath,
+                        f"{len(images)} images, but {p.label} takes at most "
+                        f"{p.max_images} per post. Remove some, or give {name} a variant "
+                        "with fewer images.",
+                    )
+            for j, image in enumerate(images):
+                _check_image(loaded, image, (*gpath, j), names, inspected, add)
+
+
+def _check_image(
+    loaded: Loaded,
+    image: Image,
+    path: Path_,
+    names: list[str],
+    inspected: dict[str, media.MediaFile | str],
+    add: _AddFn,
+) -> None:
+    if not (image.alt or "").strip():
+        add(
+            path,
+            f"The image `{image.path}` has no alt text. Add `alt:` describing what it "
+            "shows, for people who use screen readers.",
+        )
+    else:
+        for name in names:
+            p = platforms.get(name)
+            if len(image.alt or "") > p.max_alt_length:
+                add(
+                    (*path, "alt"),
+                    f"This alt text is {len(image.alt or '')} characters; "
+                    f"{p.label} accepts at most {p.max_alt_length}.",
+                )
+    if image.path not in inspected:
+        try:
+            inspected[image.path] = media.inspect(media.resolve(loaded.source.folder, image.path))
+        except media.MediaError as exc:
+            inspected[image.path] = str(exc)
+        except OSError as exc:
+            inspected[image.path] = f"Clarion could not read `{image.path}`: {exc.strerror}."
+    info = inspected[image.path]
+    if isinstance(info, str):
+        add((*path, "path"), info)
+        return
+    for name in names:
+        p = platforms.get(name)
+        if info.mime not in p.image_types:
+            accepted = ", ".join(sorted(media.NAMES.get(t, t) for t in p.image_types))
+            add(
+                (*path, "path"),
+                f"`{image.path}` is {media.describe(info.mime)}; {p.label} "
+                f"accepts {accepted}. Convert it, or give {name} a variant with another image.",
+            )
+        elif info.size > p.max_image_bytes:
+            add(
+                (*path, "path"),
+                f"`{image.path}` is {media.human_size(info.size)} "
+                f"({info.size:,} bytes); {p.label} accepts images up to "
+                f"{media.human_size(p.max_image_bytes)} ({p.max_image_bytes:,} bytes). "
+                "Make it smaller, or give {name} a variant with a smaller image.".replace(
+                    "{name}", name
+                ),
+            )
+
+
+def _too_long(c: Campaign, d: Delivery) -> str:
+    p = platforms.get(d.platform)
+    over = " and ".join(d.over)
+    ways = f"add a shorter {p.label} variant (`variants: {{{d.platform}: {{text: ...}}}}`)"
+    if p.supports_threads and c.overflow != "thread":
+        ways += ", or set `overflow: thread` to split it into a numbered thread"
+    elif not p.supports_threads:
+        ways += f" ({p.label} has no threads, so it cannot be split)"
+    return f"Too long for {p.label}: {over}. Shorten it, {ways}."

@@ -1,0 +1,194 @@
+"""Reading YAML safely, remembering where every value came from.
+
+Only PyYAML's safe loader (the C one where available) is used, and only to *compose* nodes; this
+module turns nodes into plain Python values itself so that it can
+
+* record the line and column of every key and value (for ``FILE:LINE:COL`` messages),
+* refuse any tag outside the safe core schema (``!!python/...`` and friends) without building it,
+* refuse alias bombs and recursive aliases instead of expanding them,
+* keep times like ``12:00`` as text (YAML 1.1 would read them as the number 720).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment]
+except AttributeError:  # pragma: no cover - libyaml missing
+    _Loader = yaml.SafeLoader
+
+#: Largest campaign file read, in bytes.
+MAX_FILE_BYTES = 1024 * 1024
+#: Most values one file may expand to (aliases included): a guard against alias bombs.
+MAX_NODES = 200_000
+
+Path_ = tuple[str | int, ...]
+
+_CORE = "tag:yaml.org,2002:"
+_SAFE_SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    line: int  # 1-based
+    column: int  # 1-based
+
+
+@dataclass(slots=True)
+class SourceMap:
+    """Where each value (and each mapping key) of a document stands in its file."""
+
+    values: dict[Path_, Mark] = field(default_factory=dict)
+    keys: dict[Path_, Mark] = field(default_factory=dict)
+
+    def value(self, path: Path_) -> Mark:
+        """The mark of the value at ``path``, or of the nearest enclosing value that exists."""
+        for p in _prefixes(path):
+            if p in self.values:
+                return self.values[p]
+        return Mark(1, 1)
+
+    def key(self, path: Path_) -> Mark:
+        """The mark of the mapping key at ``path`` (falls back to its value, then its parent)."""
+        if path in self.keys:
+            return self.keys[path]
+        return self.value(path)
+
+
+def _prefixes(path: Path_) -> Iterator[Path_]:
+    for n in range(len(path), -1, -1):
+        yield path[:n]
+
+
+class YamlError(Exception):
+    """The file could not be read as a safe campaign document."""
+
+    def __init__(self, message: str, mark: Mark) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+
+
+def _mark(node: yaml.Node) -> Mark:
+    m = node.start_mark
+    return Mark(m.line + 1, m.column + 1)
+
+
+def load(data: bytes) -> tuple[Any, SourceMap]:
+    """Parse one YAML document into plain values and a :class:`SourceMap`."""
+    if len(data) > MAX_FILE_BYTES:
+        raise YamlError(
+            f"This file is {len(data):,} bytes; campaign files can be at most "
+            f"{MAX_FILE_BYTES:,} bytes (1 MiB). Split the campaign into several files.",
+            Mark(1, 1),
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise YamlError(
+            "This file is not UTF-8 text. Save it as UTF-8 in your editor and try again.",
+            Mark(line, 1),
+        ) from None
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
+        what = exc.problem or "this is not valid YAML"
+        raise YamlError(f"The file is not valid YAML here: {what}.", where) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"The file is not valid YAML: {exc}.", Mark(1, 1)) from None
+    finally:
+        loader.dispose()
+    smap = SourceMap()
+    if node is None:
+        return None, smap
+    builder = _Builder(loader, smap)
+    return builder.build(node, ()), smap
+
+
+class _Builder:
+    def __init__(self, loader: yaml.SafeLoader, smap: SourceMap) -> None:
+        self.loader = loader
+        self.smap = smap
+        self.count = 0
+        self.active: set[int] = set()
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise YamlError(
+                f"This file expands to more than {MAX_NODES:,} values (too many anchors and "
+                "aliases, `&name` / `*name`). Clarion refuses it rather than expanding it.",
+                _mark(node),
+            )
+        self.smap.values[path] = _mark(node)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if id(node) in self.active:
+            raise YamlError(
+                "This alias refers to the value that contains it, which would never end. "
+                "Remove the `*name` alias.",
+                _mark(node),
+            )
+        self.active.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                self._check_tag(node, _CORE + "seq")
+                return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+            if isinstance(node, yaml.MappingNode):
+                self._check_tag(node, _CORE + "map")
+                return self._mapping(node, path)
+        finally:
+            self.active.discard(id(node))
+        raise YamlError(
+            "Clarion cannot read this kind of YAML value.", _mark(node)
+        )  # pragma: no cover
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _CORE + "merge":
+                raise YamlError(
+                    "Merge keys (`<<:`) are not supported in campaign files; write the fields out.",
+                    _mark(key_node),
+                )
+            key = self.build(key_node, (*path, "\0key"))
+            if not isinstance(key, str):
+                key = str(key)
+            if key in result:
+                raise YamlError(
+                    f"`{key}` is written twice in the same block; keep only one.", _mark(key_node)
+                )
+            self.smap.keys[(*path, key)] = _mark(key_node)
+            result[key] = self.build(value_node, (*path, key))
+        self.smap.values.pop((*path, "\0key"), None)
+        return result
+
+    def _check_tag(self, node: yaml.Node, expected: str) -> None:
+        if node.tag != expected:
+            raise YamlError(_bad_tag(node.tag), _mark(node))
+
+    def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag not in _SAFE_SCALAR_TAGS:
+            raise YamlError(_bad_tag(node.tag), _mark(node))
+        value = self.loader.construct_object(node, deep=True)
+        # YAML 1.1 reads 12:00 as the base-60 number 720: keep what the person wrote.
+        if not node.style and isinstance(value, int | float) and ":" in node.value:
+            return node.value
+        return value
+
+
+def _bad_tag(tag: str) -> str:
+    shown = tag.replace(_CORE, "!!")
+    return (
+        f"The YAML tag `{shown}` is not allowed in campaign files (only plain text, numbers, "
+        "dates, lists and mappings are). Remove the tag; Clarion never runs code from a file."
+    )

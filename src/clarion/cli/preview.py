@@ -1,0 +1,67 @@
+"""``clarion preview``: the plan of the week, exactly as it will be sent."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from clarion.cli.context import AppContext, pass_app
+from clarion.cli.options import campaign_files, expand, output_format
+from clarion.platforms import NAMES
+
+
+@click.command("preview")
+@campaign_files
+@click.option(
+    "--platform",
+    "only",
+    multiple=True,
+    type=click.Choice(NAMES),
+    help="Show only this platform (repeat for several).",
+)
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day to show.")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day to show.")
+@output_format("table", "json")
+@pass_app
+def preview_cmd(
+    app: AppContext,
+    files: tuple[Path, ...],
+    only: tuple[str, ...],
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    fmt: str,
+) -> None:
+    """Show what will go out where and when, with the final text of every post.
+
+    Days are the campaign's local days; --from and --to take dates like 2022-07-04.
+    An invalid campaign prints its problems and exits with status 1.
+    """
+    from clarion.campaign.validate import check_files
+    from clarion.cli.validate import report_problems
+
+    paths, shown = expand(files)
+    if not paths:
+        raise click.UsageError("No campaign files found (looked for *.yaml and *.yml).")
+    result = check_files(paths, shown)
+    if not result.ok:
+        report_problems(app, result.problems, len(paths), err=True)
+        raise SystemExit(1)
+    chosen = [
+        d
+        for d in result.deliveries
+        if (not only or d.platform in only)
+        and (start is None or d.at.date() >= start.date())
+        and (end is None or d.at.date() <= end.date())
+    ]
+    if fmt == "json":
+        chosen.sort(
+            key=lambda d: (d.at_utc, d.platform, d.campaign, d.source_order, d.thread_index)
+        )
+        app.echo(json.dumps([d.as_json() for d in chosen], indent=2, ensure_ascii=False))
+        return
+    from clarion.cli.table import render_week
+
+    app.echo(render_week(app, result.campaigns, chosen))

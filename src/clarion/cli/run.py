@@ -1,0 +1,262 @@
+"""``clarion run-due`` (the cron entry point) and ``clarion daemon``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from clarion.cli.context import AppContext, pass_app
+from clarion.cli.options import output_format
+
+if TYPE_CHECKING:
+    from clarion.engine import RunOptions, RunReport
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Instant(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    name = "ISO-INSTANT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(
+                f"{value!r} is not an ISO 8601 instant like 2022-07-04T08:00:00Z.", param, ctx
+            )
+        if parsed.tzinfo is None:
+            self.fail(
+                f"{value!r} has no UTC offset; add Z or +01:00 so the instant is exact.", param, ctx
+            )
+        return parsed.astimezone(dt.UTC)
+
+
+class Duration(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    name = "DURATION"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from clarion.durations import parse_ms
+
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_ms(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def run_options(func: F) -> F:
+    """Options shared by run-due and the daemon."""
+    for decorator in reversed(
+        [
+            click.option(
+                "--grace",
+                type=Duration(),
+                help="How late a post may still go out "
+                "(overrides each campaign's `grace`; default 15m).",
+            ),
+            click.option(
+                "--catch-up",
+                is_flag=True,
+                help="Send posts later than the grace window instead of marking them missed.",
+            ),
+            click.option(
+                "--lease",
+                type=Duration(),
+                default="5m",
+                show_default=True,
+                help="How long a claim holds before another run may take it over.",
+            ),
+            click.option(
+                "--allow-overlap",
+                is_flag=True,
+                help="Run even while another run on "
+                "this machine is working (several workers on one PostgreSQL ledger).",
+            ),
+            click.option(
+                "--log-file",
+                type=click.Path(path_type=Path),
+                help="Where to log (default: your log folder; '-' for none).",
+            ),
+            click.option(
+                "-v", "--verbose", count=True, help="Also log to the terminal (-vv: debug)."
+            ),
+        ]
+    ):
+        func = decorator(func)
+    return func
+
+
+@click.command("run-due")
+@click.option("--now", type=Instant(), help="Act as if it were this instant (rehearse the week).")
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Record nothing, send nothing: print exactly what would be sent.",
+)
+@run_options
+@output_format("table", "json")
+@pass_app
+def run_due_cmd(
+    app: AppContext,
+    now: dt.datetime | None,
+    dry_run: bool,
+    grace: int | None,
+    catch_up: bool,
+    lease: int,
+    allow_overlap: bool,
+    log_file: Path | None,
+    verbose: int,
+    fmt: str,
+) -> None:
+    """Publish every delivery that is due, once. For cron: `* * * * * clarion run-due`.
+
+    Quiet when nothing is due. Exit status: 0 when all went well (or nothing was due), 1 when
+    anything failed, is unconfirmed or was missed, 2 on usage errors.
+    """
+    from clarion import logs
+    from clarion.engine import RunOptions
+
+    logs.setup(verbose, log_file)
+    opts = RunOptions(now=now, dry_run=dry_run, grace_ms=grace, catch_up=catch_up, lease_ms=lease)
+    ledger = app.ledger()
+    lock = None if (allow_overlap or dry_run) else _lock(ledger.db.where)
+    if lock is False:
+        app.echo(
+            "Another run-due is already working on this ledger on this machine; "
+            "this one stops. (Use --allow-overlap to run several workers.)",
+            err=True,
+        )
+        return
+    report = run_once(app, opts)
+    print_report(app, report, fmt, opts)
+    raise SystemExit(report.exit_code)
+
+
+def run_once(app: AppContext, opts: RunOptions) -> RunReport:
+    from clarion.engine import Engine
+
+    engine = Engine(app.ledger(), adapter_factory(dry=opts.dry_run))
+    return engine.run(opts)
+
+
+def adapter_factory(dry: bool) -> Callable[[str, str], Any]:
+    from clarion import platforms
+    from clarion.platforms.adapter import DryRunAdapter, adapter_class
+
+    def make(platform: str, account: str) -> Any:
+        cls = adapter_class(platform)
+        if cls is None:
+            if dry:
+                return DryRunAdapter(platforms.get(platform), account)
+            raise click.ClickException(
+                f"Clarion cannot publish to {platform} yet: no adapter is installed for it."
+            )
+        return cls(account)
+
+    return make
+
+
+def _lock(where: str) -> Any:
+    """A per-machine lock on this ledger, held until the process ends; False if taken."""
+    import fcntl
+    import hashlib
+
+    from platformdirs import user_runtime_path
+
+    name = hashlib.sha256(where.encode()).hexdigest()[:16]
+    folder = user_runtime_path("clarion", appauthor=False)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    handle = (folder / f"run-due-{name}.lock").open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return False
+    return handle
+
+
+def print_report(app: AppContext, report: RunReport, fmt: str, opts: RunOptions) -> None:
+    if fmt == "json":
+        app.echo(
+            json.dumps(
+                {
+                    "version": 1,
+                    "dry_run": opts.dry_run,
+                    "results": [
+                        {
+                            "key": r.key,
+                            "platform": r.platform,
+                            "state": r.state.value,
+                            "detail": r.detail,
+                            "url": r.url,
+                        }
+                        for r in report.results
+                    ],
+                    "requests": [
+                        {
+                            "key": q.key,
+                            "platform": q.platform,
+                            "account": q.account,
+                            "payload": q.payload,
+                        }
+                        for q in report.dry_run
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    for q in report.dry_run:
+        app.echo(f"would send {q.key} to {q.platform} ({q.account}):")
+        app.echo("  " + json.dumps(q.payload, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+    for r in report.results:
+        colour = {"published": "green", "retry": "yellow"}.get(r.state.value, "red")
+        line = f"{app.style(r.state.value, fg=colour, bold=True):10s} {r.key}"
+        line += f"  {r.url}" if r.url else f"  {r.detail}"
+        app.echo(line, err=r.state.value not in ("published", "retry"))
+
+
+@click.command("daemon")
+@run_options
+@pass_app
+def daemon_cmd(
+    app: AppContext,
+    grace: int | None,
+    catch_up: bool,
+    lease: int,
+    allow_overlap: bool,
+    log_file: Path | None,
+    verbose: int,
+) -> None:
+    """Run in the foreground, publishing each post at its time (instead of cron).
+
+    Wakes at the next due instant, and at least every minute to pick up edits; stops cleanly
+    on SIGTERM or Ctrl-C without leaving a claim behind.
+    """
+    from clarion import logs
+    from clarion.daemon import Daemon
+    from clarion.engine import RunOptions
+
+    logs.setup(verbose, log_file)
+    ledger = app.ledger()
+    if not allow_overlap and _lock(ledger.db.where) is False:
+        raise click.ClickException(
+            "Another run-due or daemon is working on this ledger on this "
+            "machine. (Use --allow-overlap to run several workers.)"
+        )
+    opts = RunOptions(grace_ms=grace, catch_up=catch_up, lease_ms=lease)
+
+    def one_run(stop: Callable[[], bool]) -> RunReport:
+        return run_once(app, replace(opts, should_stop=stop))
+
+    Daemon(one_run, ledger).serve()

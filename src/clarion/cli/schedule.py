@@ -1,0 +1,105 @@
+"""``clarion schedule``: validate, plan and sync campaigns into the ledger."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from clarion.cli.context import AppContext, pass_app
+from clarion.cli.options import campaign_files, expand, output_format
+
+if TYPE_CHECKING:
+    from clarion.campaign.load import Loaded
+    from clarion.ledger.rows import CampaignRecord, Planned
+    from clarion.planner import Delivery
+
+DEFAULT_GRACE_MS = 15 * 60_000
+
+
+@click.command("schedule")
+@campaign_files
+@output_format("table", "json")
+@pass_app
+def schedule_cmd(app: AppContext, files: tuple[Path, ...], fmt: str) -> None:
+    """Validate campaigns and sync their plan into the ledger.
+
+    New deliveries are added, changed unsent ones updated, removed unsent ones cancelled;
+    published ones are never touched. Running it twice changes nothing. Nothing is written
+    unless every file is valid (exit 1 with the problems).
+    """
+    import datetime as dt
+
+    from clarion.campaign.validate import check_files
+    from clarion.cli.validate import report_problems
+    from clarion.ledger.rows import ms
+
+    paths, shown = expand(files)
+    if not paths:
+        raise click.UsageError("No campaign files found (looked for *.yaml and *.yml).")
+    result = check_files(paths, shown)
+    if not result.ok:
+        report_problems(app, result.problems, len(paths), err=True)
+        app.echo("Nothing was scheduled.", err=True)
+        raise SystemExit(1)
+    ledger = app.ledger()
+    now = ms(dt.datetime.now(dt.UTC))
+    reports = []
+    for loaded in result.campaigns:
+        mine = [d for d in result.deliveries if d.campaign == loaded.slug]
+        record, planned = to_ledger(loaded, mine)
+        reports.append(ledger.sync(record, planned, "clarion schedule", now))
+    if fmt == "json":
+        out = [
+            {
+                "campaign": r.campaign,
+                "unchanged": r.unchanged,
+                "changes": [{"key": c.key, "what": c.what, "reason": c.reason} for c in r.changes],
+            }
+            for r in reports
+        ]
+        app.echo(json.dumps({"version": 1, "campaigns": out}, indent=2, ensure_ascii=False))
+        return
+    for r in reports:
+        counts = ", ".join(
+            f"{r.count(w)} {w}" for w in ("added", "updated", "rescheduled", "cancelled", "ignored")
+        )
+        app.echo(f"{r.campaign}: {counts}, {r.unchanged} unchanged.")
+        for c in r.changes:
+            if c.what != "added":
+                app.echo(f"  {c.what:11s} {c.key}: {c.reason}")
+
+
+def to_ledger(loaded: Loaded, deliveries: list[Delivery]) -> tuple[CampaignRecord, list[Planned]]:
+    """A campaign and its deliveries as the ledger stores them (no secrets, absolute media)."""
+    from clarion.ledger.rows import CampaignRecord, Planned, ms
+
+    c = loaded.campaign
+    grace = c.grace if c.grace is not None else DEFAULT_GRACE_MS
+    record = CampaignRecord(
+        loaded.slug, c.name, str(loaded.source.path.resolve()), c.timezone, grace
+    )
+    planned = [
+        Planned(
+            key=d.key,
+            post=d.post,
+            platform=d.platform,
+            account="default",
+            due_ms=ms(d.at_utc),
+            thread_index=d.thread_index,
+            reply_to=d.reply_to,
+            payload={
+                "text": d.text,
+                "at": d.at.isoformat(),
+                "length": d.length,
+                "limit": d.limit,
+                "images": [
+                    {"path": i.path, "alt": i.alt, "file": str(i.file.resolve())} for i in d.images
+                ],
+            },
+        )
+        for d in deliveries
+    ]
+    return record, planned

@@ -1,0 +1,164 @@
+"""``clarion status`` and ``clarion history``: what the ledger says, for people and scripts."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from clarion.cli.context import AppContext, pass_app
+from clarion.cli.options import output_format
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+
+def local(instant: dt.datetime, zone: str) -> str:
+    """An instant as local time with its offset, e.g. 2022-07-04 09:00 (+01:00)."""
+    from zoneinfo import ZoneInfo
+
+    t = instant.astimezone(ZoneInfo(zone))
+    off = t.strftime("%z")
+    return f"{t:%Y-%m-%d %H:%M} ({off[:3]}:{off[3:]})"
+
+
+@click.command("status")
+@click.argument("campaign", required=False)
+@output_format("table", "json")
+@pass_app
+def status_cmd(app: AppContext, campaign: str | None, fmt: str) -> None:
+    """Counts by state, the next delivery due, and every delivery that needs attention.
+
+    Needs attention: failed, unconfirmed and missed deliveries, each with its reason; and
+    paused accounts. Give CAMPAIGN (its slug) to see one campaign.
+    """
+    from clarion.ledger.states import ATTENTION, State
+
+    ledger = app.ledger()
+    known = {c[0]: c for c in ledger.campaigns()}
+    if campaign and campaign not in known:
+        raise click.ClickException(
+            f"No campaign {campaign!r} in the ledger. Scheduled: "
+            + (", ".join(known) or "none")
+            + "."
+        )
+    out: list[dict[str, Any]] = []
+    for slug, (_, name, zone, paused) in known.items():
+        if campaign and slug != campaign:
+            continue
+        counts = ledger.counts(slug)
+        upcoming = ledger.select(
+            "campaign = ? AND state IN ('pending', 'retry')",
+            (slug,),
+            order="due_ms, thread_index, id LIMIT 1",
+        )
+        attention = ledger.select(
+            "campaign = ? AND state IN (" + ", ".join(f"'{s.value}'" for s in ATTENTION) + ")",
+            (slug,),
+        )
+        out.append(
+            {
+                "campaign": slug,
+                "name": name,
+                "timezone": zone,
+                "paused": paused,
+                "counts": {s.value: counts.get(s, 0) for s in State},
+                "next_due": None
+                if not upcoming
+                else {
+                    "key": upcoming[0].key,
+                    "at": local(upcoming[0].due, zone),
+                    "at_utc": upcoming[0].due.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                },
+                "attention": [
+                    {
+                        "key": r.key,
+                        "state": r.state.value,
+                        "due": local(r.due, zone),
+                        "reason": r.last_error or _last_reason(ledger, r.key),
+                    }
+                    for r in attention
+                ],
+            }
+        )
+    accounts = [
+        {"platform": p, "account": a, "reason": why} for p, a, why in ledger.paused_accounts()
+    ]
+    if fmt == "json":
+        app.echo(
+            json.dumps(
+                {"version": 1, "campaigns": out, "paused_accounts": accounts},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not out:
+        app.echo("Nothing scheduled yet. Run: clarion schedule campaigns/YOUR-CAMPAIGN.yaml")
+    for c in out:
+        head = f"{c['campaign']} — {c['name']} ({c['timezone']})"
+        app.echo(app.style(head, bold=True) + ("  [paused]" if c["paused"] else ""))
+        shown = [f"{k} {v}" for k, v in c["counts"].items() if v]
+        app.echo("  " + (" · ".join(shown) or "no deliveries"))
+        if c["next_due"]:
+            app.echo(f"  next due: {c['next_due']['at']}  {c['next_due']['key']}")
+        if c["attention"]:
+            app.echo("  needs attention:")
+            for a in c["attention"]:
+                app.echo(f"    {a['state']:11s} {a['key']}  due {a['due']}: {a['reason']}")
+    if accounts:
+        app.echo(app.style("Paused accounts:", bold=True))
+        for acc in accounts:
+            app.echo(
+                f"  {acc['platform']} {acc['account']}: {acc['reason']} "
+                "(run `clarion accounts check` once it is fixed)"
+            )
+
+
+def _last_reason(ledger: Any, key: str) -> str:
+    events = ledger.events(key)
+    return str(events[-1].reason) if events else ""
+
+
+@click.command("history")
+@click.argument("key")
+@output_format("table", "json")
+@pass_app
+def history_cmd(app: AppContext, key: str, fmt: str) -> None:
+    """Every change of one delivery: when, who, from which state to which, and why."""
+    ledger = app.ledger()
+    row = ledger.get(key)
+    if row is None:
+        raise click.ClickException(f"No delivery {key!r} in the ledger.")
+    events = ledger.events(key)
+    if fmt == "json":
+        app.echo(
+            json.dumps(
+                {
+                    "version": 1,
+                    "key": key,
+                    "state": row.state.value,
+                    "events": [
+                        {
+                            "at": e.at.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                            "actor": e.actor,
+                            "from": e.from_state.value if e.from_state else None,
+                            "to": e.to_state.value,
+                            "reason": e.reason,
+                        }
+                        for e in events
+                    ],
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    app.echo(f"{key}: {row.state.value}" + (f"  {row.platform_url}" if row.platform_url else ""))
+    for e in events:
+        src = e.from_state.value if e.from_state else "—"
+        app.echo(
+            f"  {e.at:%Y-%m-%d %H:%M:%S}Z  {src:>11s} → {e.to_state.value:11s} "
+            f"{e.actor}: {e.reason}"
+        )

@@ -1,0 +1,57 @@
+"""The preview's day-by-day view for people: local times, platform, text, length against limit."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from itertools import groupby
+from typing import TYPE_CHECKING
+
+from clarion.cli.context import AppContext
+
+if TYPE_CHECKING:
+    from clarion.campaign.load import Loaded
+    from clarion.planner import Delivery
+
+LABELS = {"x": "X", "facebook": "Facebook", "mastodon": "Mastodon", "bluesky": "Bluesky"}
+
+
+def render_week(app: AppContext, campaigns: list[Loaded], deliveries: list[Delivery]) -> str:
+    width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
+    lines: list[str] = []
+    for loaded in campaigns:
+        mine = [d for d in deliveries if d.campaign == loaded.slug]
+        c = loaded.campaign
+        lines.append(
+            app.style(f"{c.name}", bold=True) + f"  ({loaded.slug}, times in {c.timezone})"
+        )
+        if not mine:
+            lines += ["  Nothing to show for these filters.", ""]
+            continue
+        for day, group in groupby(mine, key=lambda d: d.at.date()):
+            lines += ["", app.style(f"{day:%A} {day.day} {day:%B %Y}", underline=True)]
+            for d in group:
+                lines += _card(app, d, width)
+        lines.append("")
+    total = len(deliveries)
+    lines.append(f"{total} deliveries.")
+    return "\n".join(lines)
+
+
+def _card(app: AppContext, d: Delivery, width: int) -> list[str]:
+    offset = d.at.strftime("%z")
+    when = f"{d.at:%H:%M} ({offset[:3]}:{offset[3:]})"
+    meter = f"{d.length}/{d.limit}"
+    if d.length > d.limit:
+        meter = app.style(meter, fg="red", bold=True)
+    part = f"  part {d.thread_index + 1}, replies to {d.reply_to}" if d.reply_to else ""
+    label = app.style(LABELS.get(d.platform, d.platform).ljust(9), bold=True)
+    head = f"  {when}  {label} {meter:>9}  {d.key}{part}"
+    body: list[str] = []
+    for paragraph in d.text.split("\n"):
+        wrapped = textwrap.wrap(paragraph, width - 8) or [""]
+        body += [("      " + w).rstrip() for w in wrapped]
+    for image in d.images:
+        for line in textwrap.wrap(f"[image {image.path}] alt: {image.alt}", width - 8):
+            body.append("      " + app.style(line, dim=True))
+    return [head, *body]

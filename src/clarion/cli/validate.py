@@ -1,0 +1,66 @@
+"""``clarion validate``: check campaign files against every platform's rules."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from clarion.cli.context import AppContext, pass_app
+from clarion.cli.options import campaign_files, expand, output_format
+
+if TYPE_CHECKING:
+    from clarion.campaign.problems import Problem
+
+
+@click.command("validate")
+@campaign_files
+@output_format("text", "json")
+@pass_app
+def validate_cmd(app: AppContext, files: tuple[Path, ...], fmt: str) -> None:
+    """Check campaign files before the week starts.
+
+    Every problem is listed at once as FILE:LINE:COL: message. Exit status: 0 when every file
+    is valid, 1 when any problem was found, 2 when the command was used wrongly.
+    """
+    from clarion.campaign.validate import check_files
+
+    paths, shown = expand(files)
+    if not paths:
+        raise click.UsageError("No campaign files found (looked for *.yaml and *.yml).")
+    result = check_files(paths, shown)
+    if fmt == "json":
+        app.echo(json.dumps([p.as_json() for p in result.problems], indent=2, ensure_ascii=False))
+    else:
+        report_problems(app, result.problems, len(paths))
+        for loaded in result.campaigns:
+            n = sum(1 for d in result.deliveries if d.campaign == loaded.slug)
+            c = loaded.campaign
+            app.echo(
+                f"{loaded.source.display}: {app.style('OK', fg='green', bold=True)} — "
+                f"{c.name}: {n} deliveries on {', '.join(c.platforms)}, "
+                f"{c.dates.start:%d %b} to {c.dates.end:%d %b %Y} ({c.timezone})."
+            )
+    raise SystemExit(0 if result.ok else 1)
+
+
+def report_problems(
+    app: AppContext, problems: Sequence[Problem], files: int, *, err: bool = False
+) -> None:
+    """Print problems one per line, then a count, in words."""
+    for p in problems:
+        app.echo(str(p), err=err)
+    if problems:
+        bad = len({p.file for p in problems})
+        noun = "problem" if len(problems) == 1 else "problems"
+        app.echo(
+            app.style(
+                f"{len(problems)} {noun} in {bad} of {files} file{'s' if files > 1 else ''}.",
+                fg="red",
+                bold=True,
+            ),
+            err=err,
+        )

@@ -1,0 +1,84 @@
+"""``clarion daemon``: APScheduler as a timer only; the ledger decides what is due.
+
+The daemon keeps one job, ``tick``, always rescheduled for the earlier of the next due instant
+in the ledger and one minute from now (so edits made by ``clarion schedule`` are picked up).
+Each tick calls the same engine as ``run-due``; APScheduler never runs two ticks at once. On
+SIGTERM or SIGINT the current run finishes the send in progress, hands back any claim it has not
+started, and the process exits.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from clarion.ledger import claims
+from clarion.ledger.rows import from_ms
+from clarion.ledger.store import Ledger
+
+log = logging.getLogger("clarion.daemon")
+
+MAX_SLEEP = dt.timedelta(minutes=1)
+
+
+class Daemon:
+    def __init__(self, run: Callable[[Callable[[], bool]], Any], ledger: Ledger) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self.run = run
+        self.ledger = ledger
+        self.stopping = threading.Event()
+        self.scheduler = BackgroundScheduler(timezone=dt.UTC)
+
+    def next_wake(self) -> dt.datetime:
+        now = dt.datetime.now(dt.UTC)
+        due = claims.next_due(self.ledger)
+        soon = now + MAX_SLEEP
+        if due is None:
+            return soon
+        return max(now, min(from_ms(due), soon))
+
+    def tick(self) -> None:
+        if self.stopping.is_set():
+            return
+        try:
+            report = self.run(self.stopping.is_set)
+            for r in report.results:
+                log.info("%s %s %s", r.state.value, r.key, r.url or r.detail)
+        except Exception:
+            log.exception("run failed; trying again at the next wake")
+        if not self.stopping.is_set():
+            self._schedule(self.next_wake())
+
+    def _schedule(self, when: dt.datetime) -> None:
+        self.scheduler.add_job(
+            self.tick,
+            "date",
+            run_date=when,
+            id="tick",
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        log.info(
+            "received %s; finishing the current send and stopping", signal.Signals(signum).name
+        )
+        self.stopping.set()
+
+    def serve(self) -> None:
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        self.scheduler.start()
+        self._schedule(dt.datetime.now(dt.UTC))
+        log.info("daemon started")
+        self.stopping.wait()
+        self.scheduler.shutdown(wait=True)  # waits for a tick in progress
+        log.info("daemon stopped")

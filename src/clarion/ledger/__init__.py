@@ -1,0 +1,43 @@
+"""The ledger: where every delivery and its history live. SQLite by default, PostgreSQL by URL.
+
+``CLARION_DATABASE_URL`` chooses: ``postgresql://user:pass@host/db`` for teams with several
+workers, ``sqlite:///path/to/ledger.sqlite3`` for a file of your choice; unset, a file in the
+user's data directory (created readable by its owner only).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from clarion.ledger.db import Database, LedgerError, PostgresDatabase, SQLiteDatabase
+from clarion.ledger.store import Ledger
+
+__all__ = ["Ledger", "LedgerError", "default_path", "open_ledger"]
+
+
+def default_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("clarion", appauthor=False) / "ledger.sqlite3"
+
+
+def database(url: str | None = None) -> Database:
+    url = url or os.environ.get("CLARION_DATABASE_URL") or ""
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresDatabase(url)
+    if url.startswith("sqlite:///"):
+        return SQLiteDatabase(Path(url[len("sqlite:///") :]))  # sqlite:////abs -> /abs
+    if url:
+        raise LedgerError(
+            "CLARION_DATABASE_URL must start with postgresql:// or sqlite:///; "
+            f"it starts with {url.split(':', 1)[0]!r}."
+        )
+    return SQLiteDatabase(default_path())
+
+
+def open_ledger(url: str | None = None) -> Ledger:
+    """Open (creating and migrating on first use) the ledger."""
+    db = database(url)
+    db.migrate()
+    return Ledger(db)

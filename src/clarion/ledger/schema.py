@@ -1,0 +1,91 @@
+"""The ledger's schema, as numbered migrations applied in order on first use.
+
+A migration is never edited once released: add a new one. ``schema_migrations`` records which
+ran, when. The SQL is written once; the few words that differ between SQLite and PostgreSQL are
+filled in per dialect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+_TYPES = {
+    "sqlite": {"ID": "INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT": "INTEGER"},
+    "postgresql": {"ID": "BIGSERIAL PRIMARY KEY", "BIGINT": "BIGINT"},
+}
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "deliveries, events, campaigns, accounts",
+        """
+        CREATE TABLE campaigns (
+            slug        TEXT PRIMARY KEY,
+            name        TEXT NOT NULL,
+            file        TEXT NOT NULL,
+            timezone    TEXT NOT NULL,
+            grace_ms    {BIGINT} NOT NULL,
+            paused      INTEGER NOT NULL DEFAULT 0,
+            synced_ms   {BIGINT} NOT NULL
+        );
+        CREATE TABLE deliveries (
+            id              {ID},
+            key             TEXT NOT NULL UNIQUE,
+            campaign        TEXT NOT NULL REFERENCES campaigns(slug),
+            post            TEXT NOT NULL,
+            platform        TEXT NOT NULL,
+            account         TEXT NOT NULL,
+            due_ms          {BIGINT} NOT NULL,
+            grace_ms        {BIGINT} NOT NULL,
+            thread_index    INTEGER NOT NULL,
+            reply_to        TEXT,
+            payload         TEXT NOT NULL,
+            payload_hash    TEXT NOT NULL,
+            state           TEXT NOT NULL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            not_before_ms   {BIGINT},
+            lease_owner     TEXT,
+            lease_until_ms  {BIGINT},
+            idempotency_key TEXT,
+            platform_id     TEXT,
+            platform_url    TEXT,
+            last_error      TEXT,
+            created_ms      {BIGINT} NOT NULL,
+            updated_ms      {BIGINT} NOT NULL
+        );
+        CREATE INDEX deliveries_state_due ON deliveries (state, due_ms);
+        CREATE INDEX deliveries_campaign_state ON deliveries (campaign, state);
+        CREATE INDEX deliveries_account_state ON deliveries (platform, account, state);
+        CREATE TABLE events (
+            id          {ID},
+            delivery_id {BIGINT} NOT NULL REFERENCES deliveries(id),
+            at_ms       {BIGINT} NOT NULL,
+            actor       TEXT NOT NULL,
+            from_state  TEXT,
+            to_state    TEXT NOT NULL,
+            reason      TEXT NOT NULL
+        );
+        CREATE INDEX events_delivery ON events (delivery_id, id);
+        CREATE TABLE accounts (
+            platform    TEXT NOT NULL,
+            account     TEXT NOT NULL,
+            paused_ms   {BIGINT},
+            reason      TEXT,
+            PRIMARY KEY (platform, account)
+        );
+        """,
+    ),
+)
+
+
+def statements(migration: Migration, dialect: str) -> list[str]:
+    sql = migration.sql.format(**_TYPES[dialect])
+    return [s.strip() for s in sql.split(";") if s.strip()]

@@ -1,0 +1,58 @@
+"""Delivery states and the transitions between them.
+
+pending -> claimed -> sending -> published
+              |          |-> retry (not_before) -> claimed ...
+              |          |-> failed (permanent, with the platform's words)
+              |          '-> unconfirmed (the platform may have it: never re-sent blindly)
+              '-> pending (lease expired before anything was sent)
+pending/retry -> missed (later than the grace window)
+any unsent    -> cancelled | paused
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    SENDING = "sending"
+    PUBLISHED = "published"
+    FAILED = "failed"
+    RETRY = "retry"
+    UNCONFIRMED = "unconfirmed"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+    PAUSED = "paused"
+
+
+#: Waiting for their time (or their retry time).
+WAITING = (State.PENDING, State.RETRY)
+#: Held by a run right now.
+IN_FLIGHT = (State.CLAIMED, State.SENDING)
+#: Not finished: a run or a person still has something to do.
+ACTIVE = (*WAITING, *IN_FLIGHT, State.UNCONFIRMED, State.PAUSED)
+#: Finished: nothing more will happen unless a person says so.
+FINAL = (State.PUBLISHED, State.FAILED, State.MISSED, State.CANCELLED)
+#: Where the platform may already have the post: Clarion never re-sends these on its own.
+MAYBE_SENT = (State.SENDING, State.UNCONFIRMED, State.PUBLISHED)
+#: Shown to people as needing attention.
+ATTENTION = (State.FAILED, State.UNCONFIRMED, State.MISSED)
+
+ALLOWED: dict[State, frozenset[State]] = {
+    State.PENDING: frozenset({State.CLAIMED, State.MISSED, State.CANCELLED, State.PAUSED}),
+    State.RETRY: frozenset(
+        {State.CLAIMED, State.MISSED, State.FAILED, State.CANCELLED, State.PAUSED}
+    ),
+    State.CLAIMED: frozenset(
+        {State.SENDING, State.PENDING, State.RETRY, State.FAILED, State.MISSED}
+    ),
+    State.SENDING: frozenset({State.PUBLISHED, State.RETRY, State.FAILED, State.UNCONFIRMED}),
+    State.UNCONFIRMED: frozenset({State.PUBLISHED, State.RETRY, State.FAILED, State.CANCELLED}),
+    State.PAUSED: frozenset({State.PENDING, State.CANCELLED, State.MISSED}),
+    State.FAILED: frozenset({State.PENDING}),
+    State.MISSED: frozenset({State.PENDING}),
+    State.CANCELLED: frozenset({State.PENDING}),
+    State.PUBLISHED: frozenset(),
+}

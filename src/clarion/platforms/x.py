@@ -1,0 +1,147 @@
+"""X (formerly Twitter): weighted post length by twitter-text's config v3.
+
+X does not count characters: it weighs them. With config v3 (the one X uses today)
+
+- the text is NFC-normalised and ``\\r\\n`` counts as one character;
+- every URL twitter-text's extractor finds, with or without ``https://``, weighs 23;
+- every emoji sequence (a family, a flag, a skin-toned or keycap emoji) weighs 2, however many
+  code points it has;
+- any other code point weighs 1 in the ranges U+0000-U+10FF, U+2000-U+200D, U+2010-U+201F and
+  U+2032-U+2037 (Latin, Greek, Cyrillic, ..., common punctuation), and 2 elsewhere (CJK, most
+  symbols);
+- a post may weigh at most 280, and may not contain U+FFFE, U+FEFF or U+FFFF.
+
+This agrees with twitter-text's own conformance suite (see ``tests/platforms/test_x.py``). Emoji
+sequences are found by their Unicode properties (with the ``regex`` module) rather than with
+twitter-text's list of every emoji, which is what makes counting fast.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+
+from clarion.platforms import _text, _urls
+from clarion.platforms.base import LengthCheck, Platform
+
+#: twitter-text config v3: maxWeightedTweetLength, transformedURLLength, and the code point ranges
+#: that weigh 1 (scale 100, weight 100); everything else weighs 2 (defaultWeight 200). Weights are
+#: kept divided by the scale: every weight in config v3 is a whole multiple of it.
+MAX_WEIGHTED_LENGTH = 280
+URL_WEIGHT = 23
+EMOJI_WEIGHT = 2
+LIGHT_RANGES = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
+
+_LIGHT = "".join(f"\\U{start:08x}-\\U{end:08x}" for start, end in LIGHT_RANGES)
+
+# An emoji sequence (Unicode TR51): a keycap, a flag, a subdivision flag (black flag + tag
+# characters), or emoji joined by ZWJ, each maybe skin-toned, or, if it is an emoji shown as text by
+# default, maybe followed by the emoji-presentation selector U+FE0F. (An FE0F after an emoji that is
+# shown as emoji anyway forms no sequence, and twitter-text counts it on its own.)
+_ELEMENT = (
+    r"(?:\p{Emoji_Modifier_Base}\p{Emoji_Modifier}"
+    r"|(?=\p{Emoji_Presentation})\p{Extended_Pictographic}"
+    r"|(?=\p{Emoji})\p{Extended_Pictographic}\uFE0F?)"
+)
+_EMOJI = (
+    r"[#*0-9]\uFE0F?\u20E3"
+    r"|\p{Regional_Indicator}{2}"
+    r"|\U0001F3F4[\U000E0020-\U000E007E]+\U000E007F"
+    rf"|{_ELEMENT}(?:\u200D{_ELEMENT})*"
+)
+_HEAVY = re.compile(f"[^{_LIGHT}]")
+
+
+@cache
+def _emoji_runs() -> re.Pattern[str]:
+    """Runs of code points that may be part of an emoji sequence (with maybe a keycap's base first):
+    neither ASCII nor one of the letters and punctuation of :data:`_text.SIMPLE`."""
+    return re.compile(f"[#*0-9]?[^\\x00-\\x7f{_text.SIMPLE}]+")
+
+
+_INVALID = re.compile(f"[{_urls.INVALID_CHARS}]")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedPost:
+    """What twitter-text's ``parseTweet`` says about a text: its weight, and whether X takes it."""
+
+    weighted_length: int
+    #: Whether X would accept the text: not empty, not over 280, no invalid character.
+    valid: bool
+
+
+def _weigh_plain(text: str) -> int:
+    """The weight of text with no URL in it."""
+    if text.isascii():
+        return len(text)
+    weight = len(text) + len(_HEAVY.findall(text))
+    emoji = _text.pattern(_EMOJI)
+    for run in _emoji_runs().findall(text):
+        for sequence in emoji.findall(run):
+            weight += EMOJI_WEIGHT - len(sequence) - len(_HEAVY.findall(sequence))
+    return weight
+
+
+def _normalize(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    return text.replace("\r\n", "\n") if "\r" in text else text
+
+
+def _weigh(text: str) -> int:
+    """The weighted length of an already normalised text."""
+    weight = 0
+    pos = 0
+    for start, length in _urls.x_urls(text):
+        if start < pos:  # inside the previous URL as twitter-text counts it
+            continue
+        weight += _weigh_plain(text[pos:start]) + URL_WEIGHT
+        pos = start + length
+    return weight + _weigh_plain(text[pos:])
+
+
+def weighted_length(text: str) -> int:
+    """X's weighted length of ``text`` (twitter-text ``parseTweet(text).weightedLength``)."""
+    return _weigh(_normalize(text))
+
+
+def parse(text: str) -> ParsedPost:
+    """X's weighted length of ``text`` and whether X takes it, as twitter-text's ``parseTweet``."""
+    normalized = _normalize(text)
+    weight = _weigh(normalized)
+    valid = 0 < weight <= MAX_WEIGHTED_LENGTH and not _INVALID.search(normalized)
+    return ParsedPost(weight, valid)
+
+
+def invalid_characters(text: str) -> list[str]:
+    """The characters in ``text`` X refuses (U+FFFE, U+FEFF, U+FFFF), each once, in order."""
+    return list(dict.fromkeys(_INVALID.findall(text)))
+
+
+class X(Platform):
+    name = "x"
+    label = "X"
+    max_length = MAX_WEIGHTED_LENGTH
+    length_unit = "weighted characters"
+    max_images = 4
+    max_image_bytes = 5 * 1024 * 1024
+    image_types = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+    supports_alt_text = True
+    max_alt_length = 1000
+    supports_threads = True
+
+    @classmethod
+    def count(cls, text: str) -> int:
+        return weighted_length(text)
+
+    @classmethod
+    def check_length(cls, text: str) -> LengthCheck:
+        """The weighted length, and the limit or characters X would refuse the text for."""
+        check = super().check_length(text)
+        bad = [f"U+{ord(char):04X}" for char in invalid_characters(text)]
+        if not bad:
+            return check
+        refused = f"contains {', '.join(bad)}, which X does not accept"
+        return LengthCheck(check.length, check.limit, (*check.over, refused))
