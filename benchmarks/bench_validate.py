@@ -26,7 +26,31 @@ from _measure import PYTHON, ROOT, median_pair, run
 
 CLARION = [PYTHON, "-m", "clarion"]
 EXAMPLE = ROOT / "campaigns" / "coproduction-week-2022.yaml"
-WORDS = ["co-production", "means", "working", "together", "as", "equals", "with", "people", "who", "use", "services", "carers", "and", "staff", "sharing", "power", "from", "the", "start", "café", "naïve", "😀", "日本"]
+WORDS = [
+    "co-production",
+    "means",
+    "working",
+    "together",
+    "as",
+    "equals",
+    "with",
+    "people",
+    "who",
+    "use",
+    "services",
+    "carers",
+    "and",
+    "staff",
+    "sharing",
+    "power",
+    "from",
+    "the",
+    "start",
+    "café",
+    "naïve",
+    "😀",
+    "日本",
+]
 
 
 def campaign(n: int, posts: int) -> str:
