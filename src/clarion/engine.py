@@ -43,6 +43,8 @@ class RunOptions:
     max_attempts: int = 5
     backoff_base_ms: int = 30_000
     backoff_cap_ms: int = 10 * MINUTE_MS
+    #: Only these platforms are claimed (those with an adapter); None: all.
+    platforms: tuple[str, ...] | None = None
     #: Asked between sends; when it says stop, unstarted claims are handed back (daemon shutdown).
     should_stop: Callable[[], bool] | None = None
 
@@ -60,6 +62,8 @@ class Result:
 class RunReport:
     results: list[Result] = field(default_factory=list)
     dry_run: list[Request] = field(default_factory=list)
+    #: Platform -> due deliveries left waiting because no adapter is installed for it.
+    waiting: dict[str, int] = field(default_factory=dict)
 
     def add(self, row: DeliveryRow, state: State, detail: str, url: str | None = None) -> None:
         self.results.append(Result(row.key, row.platform, state, detail, url))
@@ -71,7 +75,7 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.problems else 0
+        return 1 if self.problems or self.waiting else 0
 
 
 AdapterFor = Callable[[str, str], Adapter]
@@ -118,6 +122,8 @@ class Engine:
             self.ledger, self._now(opts), self.actor, opts.grace_ms, opts.catch_up
         ):
             report.add(row, State.MISSED, "later than the grace window")
+        if opts.platforms is not None:
+            report.waiting = self._waiting_without_adapter(opts)
         seen: set[int] = set()
         while True:
             rows = claims.claim(
@@ -128,6 +134,7 @@ class Engine:
                 opts.batch,
                 grace_ms=opts.grace_ms,
                 catch_up=opts.catch_up,
+                platforms=opts.platforms,
             )
             if not rows:
                 break
@@ -145,6 +152,16 @@ class Engine:
                     return report
                 self._send(row, opts, report)
         return report
+
+    def _waiting_without_adapter(self, opts: RunOptions) -> dict[str, int]:
+        now = self._now(opts)
+        rows = self.ledger.db.query(
+            "SELECT platform, COUNT(*) FROM deliveries WHERE state IN ('pending', 'retry') "
+            "AND due_ms <= ? GROUP BY platform",
+            (now,),
+        )
+        allowed = set(opts.platforms or ())
+        return {str(p): int(n) for p, n in rows if p not in allowed}
 
     def _release(self, rows: list[DeliveryRow], opts: RunOptions) -> None:
         for row in rows:

@@ -126,7 +126,14 @@ def run_due_cmd(
     from clarion.engine import RunOptions
 
     logs.setup(verbose, log_file)
-    opts = RunOptions(now=now, dry_run=dry_run, grace_ms=grace, catch_up=catch_up, lease_ms=lease)
+    opts = RunOptions(
+        now=now,
+        dry_run=dry_run,
+        grace_ms=grace,
+        catch_up=catch_up,
+        lease_ms=lease,
+        platforms=None if dry_run else publishable(),
+    )
     ledger = app.ledger()
     lock = None if (allow_overlap or dry_run) else _lock(ledger.db.where)
     if lock is False:
@@ -146,6 +153,14 @@ def run_once(app: AppContext, opts: RunOptions) -> RunReport:
 
     engine = Engine(app.ledger(), adapter_factory(dry=opts.dry_run))
     return engine.run(opts)
+
+
+def publishable() -> tuple[str, ...]:
+    """Platforms with an adapter installed: the only ones a run claims deliveries for."""
+    from clarion.platforms import NAMES
+    from clarion.platforms.adapter import adapter_class
+
+    return tuple(name for name in NAMES if adapter_class(name) is not None)
 
 
 def adapter_factory(dry: bool) -> Callable[[str, str], Any]:
@@ -170,10 +185,10 @@ def _lock(where: str) -> Any:
     import fcntl
     import hashlib
 
-    from platformdirs import user_runtime_path
+    from platformdirs import user_data_path
 
     name = hashlib.sha256(where.encode()).hexdigest()[:16]
-    folder = user_runtime_path("clarion", appauthor=False)
+    folder = user_data_path("clarion", appauthor=False) / "locks"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     handle = (folder / f"run-due-{name}.lock").open("a+")
     try:
@@ -201,6 +216,7 @@ def print_report(app: AppContext, report: RunReport, fmt: str, opts: RunOptions)
                         }
                         for r in report.results
                     ],
+                    "waiting_without_adapter": report.waiting,
                     "requests": [
                         {
                             "key": q.key,
@@ -219,6 +235,12 @@ def print_report(app: AppContext, report: RunReport, fmt: str, opts: RunOptions)
     for q in report.dry_run:
         app.echo(f"would send {q.key} to {q.platform} ({q.account}):")
         app.echo("  " + json.dumps(q.payload, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+    for platform, count in report.waiting.items():
+        app.echo(
+            f"waiting    {count} due deliveries for {platform}: no adapter is installed for it, "
+            "so nothing was sent there",
+            err=True,
+        )
     for r in report.results:
         colour = {"published": "green", "retry": "yellow"}.get(r.state.value, "red")
         line = f"{app.style(r.state.value, fg=colour, bold=True):10s} {r.key}"
@@ -254,7 +276,7 @@ def daemon_cmd(
             "Another run-due or daemon is working on this ledger on this "
             "machine. (Use --allow-overlap to run several workers.)"
         )
-    opts = RunOptions(grace_ms=grace, catch_up=catch_up, lease_ms=lease)
+    opts = RunOptions(grace_ms=grace, catch_up=catch_up, lease_ms=lease, platforms=publishable())
 
     def one_run(stop: Callable[[], bool]) -> RunReport:
         return run_once(app, replace(opts, should_stop=stop))

@@ -90,9 +90,14 @@ def claim(
     *,
     grace_ms: int | None = None,
     catch_up: bool = False,
+    platforms: tuple[str, ...] | None = None,
 ) -> list[DeliveryRow]:
-    """Claim up to ``limit`` due deliveries for ``owner``; nobody else can claim them."""
+    """Claim up to ``limit`` due deliveries for ``owner``; nobody else can claim them.
+    ``platforms`` limits the claim to platforms that have an adapter."""
     ready = _READY
+    if platforms is not None:
+        names = ", ".join("'" + p.replace("'", "") + "'" for p in platforms) or "NULL"
+        ready += f" AND d.platform IN ({names})"
     if grace_ms is not None:
         ready = ready.replace("d.due_ms + d.grace_ms >= ?", f"d.due_ms + {int(grace_ms)} >= ?")
     params = (now_ms, now_ms, 1 if catch_up else 0, now_ms)

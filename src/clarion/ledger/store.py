@@ -112,9 +112,13 @@ class Ledger:
             sql += " AND lease_owner = ?"
             params.append(owner)
         with self.db.transaction():
+            src = expect[0]
+            if len(expect) > 1:
+                found = self.db.query("SELECT state FROM deliveries WHERE id = ?", (row.id,))
+                src = State(found[0][0]) if found else src
             if self.db.execute(sql, params) != 1:
                 return False
-            self._event(row.id, now_ms, actor, row.state, to, reason)
+            self._event(row.id, now_ms, actor, src, to, reason)
         return True
 
     def _event(
