@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import click
 
 if TYPE_CHECKING:
-    from clarion.ledger import Ledger
+    from clarion.ledger.store import Ledger
 
 
-@dataclass
 class AppContext:
     """Shared by every command: the ledger's address, and how output is printed."""
 
-    database_url: str | None = None
-    _ledger: Ledger | None = field(default=None, repr=False)
+    def __init__(self, database_url: str | None = None) -> None:
+        self.database_url = database_url
+        self._ledger: Ledger | None = None
 
     @property
     def color(self) -> bool:
@@ -35,7 +34,8 @@ class AppContext:
     def ledger(self) -> Ledger:
         """The ledger, opened (and migrated) on first use; closed when the command ends."""
         if self._ledger is None:
-            from clarion.ledger import LedgerError, open_ledger
+            from clarion.ledger import open_ledger
+            from clarion.ledger.db import LedgerError
 
             try:
                 self._ledger = open_ledger(self.database_url)

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable
-from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -15,6 +12,8 @@ from clarion.cli.context import AppContext, pass_app
 from clarion.cli.options import output_format
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from clarion.engine import RunOptions, RunReport
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -83,7 +82,7 @@ def run_options(func: F) -> F:
             ),
             click.option(
                 "--log-file",
-                type=click.Path(path_type=Path),
+                type=click.Path(),
                 help="Where to log (default: your log folder; '-' for none).",
             ),
             click.option(
@@ -113,19 +112,27 @@ def run_due_cmd(
     catch_up: bool,
     lease: int,
     allow_overlap: bool,
-    log_file: Path | None,
+    log_file: str | None,
     verbose: int,
     fmt: str,
 ) -> None:
-    """Publish every delivery that is due, once. For cron: `* * * * * clarion run-due`.
+    """Publish every delivery that is due, once.
+
+    For cron, every minute: `* * * * * clarion run-due`.
 
     Quiet when nothing is due. Exit status: 0 when all went well (or nothing was due), 1 when
     anything failed, is unconfirmed or was missed, 2 on usage errors.
     """
+    if not (dry_run or catch_up):
+        from clarion.ledger.quick import nothing_to_do
+
+        instant = now or dt.datetime.now(dt.UTC)
+        if nothing_to_do(app.database_url, int(instant.timestamp() * 1000)):
+            return  # the cron case: quiet, exit 0, nothing else imported
     from clarion import logs
     from clarion.engine import RunOptions
 
-    logs.setup(verbose, log_file)
+    logs.setup(verbose, None if log_file is None else _path(log_file))
     opts = RunOptions(
         now=now,
         dry_run=dry_run,
@@ -146,6 +153,12 @@ def run_due_cmd(
     report = run_once(app, opts)
     print_report(app, report, fmt, opts)
     raise SystemExit(report.exit_code)
+
+
+def _path(value: str) -> Path:
+    from pathlib import Path
+
+    return Path(value)
 
 
 def run_once(app: AppContext, opts: RunOptions) -> RunReport:
@@ -200,6 +213,8 @@ def _lock(where: str) -> Any:
 
 
 def print_report(app: AppContext, report: RunReport, fmt: str, opts: RunOptions) -> None:
+    import json
+
     if fmt == "json":
         app.echo(
             json.dumps(
@@ -257,7 +272,7 @@ def daemon_cmd(
     catch_up: bool,
     lease: int,
     allow_overlap: bool,
-    log_file: Path | None,
+    log_file: str | None,
     verbose: int,
 ) -> None:
     """Run in the foreground, publishing each post at its time (instead of cron).
@@ -265,11 +280,13 @@ def daemon_cmd(
     Wakes at the next due instant, and at least every minute to pick up edits; stops cleanly
     on SIGTERM or Ctrl-C without leaving a claim behind.
     """
+    from dataclasses import replace
+
     from clarion import logs
     from clarion.daemon import Daemon
     from clarion.engine import RunOptions
 
-    logs.setup(verbose, log_file)
+    logs.setup(verbose, None if log_file is None else _path(log_file))
     ledger = app.ledger()
     if not allow_overlap and _lock(ledger.db.where) is False:
         raise click.ClickException(

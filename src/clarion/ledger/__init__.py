@@ -3,17 +3,22 @@
 ``CLARION_DATABASE_URL`` chooses: ``postgresql://user:pass@host/db`` for teams with several
 workers, ``sqlite:///path/to/ledger.sqlite3`` for a file of your choice; unset, a file in the
 user's data directory (created readable by its owner only).
+
+This package imports nothing at first so that ``clarion.ledger.quick`` (the cron fast path)
+stays cheap; its submodules are imported when used.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from clarion.ledger.db import Database, LedgerError, PostgresDatabase, SQLiteDatabase
-from clarion.ledger.store import Ledger
+if TYPE_CHECKING:
+    from clarion.ledger.db import Database
+    from clarion.ledger.store import Ledger
 
-__all__ = ["Ledger", "LedgerError", "default_path", "open_ledger"]
+__all__ = ["default_path", "open_ledger"]
 
 
 def default_path() -> Path:
@@ -23,6 +28,8 @@ def default_path() -> Path:
 
 
 def database(url: str | None = None) -> Database:
+    from clarion.ledger.db import LedgerError, PostgresDatabase, SQLiteDatabase
+
     url = url or os.environ.get("CLARION_DATABASE_URL") or ""
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresDatabase(url)
@@ -38,6 +45,8 @@ def database(url: str | None = None) -> Database:
 
 def open_ledger(url: str | None = None) -> Ledger:
     """Open (creating and migrating on first use) the ledger."""
+    from clarion.ledger.store import Ledger
+
     db = database(url)
     db.migrate()
     return Ledger(db)

@@ -86,6 +86,9 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
+LATEST = MIGRATIONS[-1].version
+
+
 def statements(migration: Migration, dialect: str) -> list[str]:
     sql = migration.sql.format(**_TYPES[dialect])
     return [s.strip() for s in sql.split(";") if s.strip()]

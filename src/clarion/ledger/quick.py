@@ -1,0 +1,59 @@
+"""The cron fast path: is there anything at all for a run to do? Answered with sqlite3 alone.
+
+``run-due`` runs every minute and usually finds nothing due. Answering that before importing
+the engine, logging and the rest keeps the common case cheap. The answer is only ever "surely
+nothing" or "look properly": any doubt (PostgreSQL, an older schema, an error) means the full run.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import sys
+from pathlib import Path
+
+#: The schema version this code writes; an older ledger takes the full path (which migrates).
+#: (A test checks it equals clarion.ledger.schema.LATEST; importing that here would cost time.)
+SCHEMA_VERSION = 1
+
+
+def sqlite_path(url: str | None) -> Path | None:
+    """The SQLite file a ledger URL names (the default location when unset); None otherwise."""
+    url = url or os.environ.get("CLARION_DATABASE_URL") or ""
+    if url.startswith("sqlite:///"):
+        return Path(url[len("sqlite:///") :])
+    if url:
+        return None
+    if sys.platform.startswith("linux"):
+        # What platformdirs.user_data_path gives on Linux, without importing it (start-up time).
+        base = os.environ.get("XDG_DATA_HOME", "").strip() or os.path.expanduser("~/.local/share")
+        return Path(base) / "clarion" / "ledger.sqlite3"
+    from clarion.ledger import default_path
+
+    return default_path()
+
+
+def nothing_to_do(url: str | None, now_ms: int) -> bool:
+    """True only when the ledger surely holds nothing due, in flight or unconfirmed."""
+    path = sqlite_path(url)
+    if path is None:
+        return False
+    if not path.exists():
+        return True
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
+        try:
+            (version,) = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+            if version != SCHEMA_VERSION:
+                return False
+            (busy,) = conn.execute(
+                "SELECT EXISTS (SELECT 1 FROM deliveries WHERE state IN ('pending', 'retry') "
+                "AND due_ms <= ?) OR EXISTS (SELECT 1 FROM deliveries WHERE state IN "
+                "('claimed', 'sending', 'unconfirmed'))",
+                (now_ms,),
+            ).fetchone()
+            return not busy
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
