@@ -6,10 +6,12 @@ Every problem is collected (never just the first) and points at the YAML node it
 from __future__ import annotations
 
 import difflib
+import os
+import sys
 import re
 import string
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 from zoneinfo import ZoneInfoNotFoundError
@@ -20,7 +22,7 @@ from clarion.campaign.load import Loaded, load
 from clarion.campaign.model import Campaign, Image, Post, QuoteItem
 from clarion.campaign.problems import Problem
 from clarion.campaign.schedule import LocalTimeError, slots, to_utc, zone
-from clarion.campaign.yamlsafe import Path_
+from clarion.campaign.yamlsafe import Path_, SourceMap
 from clarion.planner import Delivery, item_ids, item_platforms, plan
 
 _HASHTAG = re.compile(r"^#\w+$")
@@ -40,27 +42,69 @@ class Checked:
         return not self.problems
 
 
+#: With at least this many files, they are checked in parallel, one process per core.
+PARALLEL_FROM = 16
+
+
+@dataclass(slots=True)
+class _FileResult:
+    loaded: Loaded | None
+    deliveries: list[Delivery]
+    problems: list[Problem]
+    slug_at: Problem | None  # where a duplicate-slug problem would point
+
+
+def _check_one(path: Path, display: str | None) -> _FileResult:
+    loaded, problems = load(path, display)
+    if loaded is None:
+        return _FileResult(None, [], problems, None)
+    deliveries, problems = check(loaded)
+    slug_at = loaded.source.at(("slug",), "", key=True)
+    # Positions are no longer needed once checked: drop them (cheaper to send between processes).
+    stripped = replace(loaded, source=replace(loaded.source, smap=SourceMap()))
+    return _FileResult(stripped, deliveries, problems, slug_at)
+
+
+def _check_many(jobs: list[tuple[Path, str | None]]) -> list[_FileResult]:
+    return [_check_one(path, display) for path, display in jobs]
+
+
+def _run_all(jobs: list[tuple[Path, str | None]]) -> list[_FileResult]:
+    workers = min(os.cpu_count() or 1, 8)
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        return _check_many(jobs)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(jobs) // workers)
+    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
+    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
+    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
+        return [r for part in pool.map(_check_many, chunks) for r in part]
+
+
 def check_files(paths: Sequence[Path], displays: Sequence[str] | None = None) -> Checked:
-    """Load, check and plan each file; campaigns with problems contribute no deliveries."""
+    """Load, check and plan each file; campaigns with problems contribute no deliveries.
+
+    Many files are checked in parallel (one process per core); the result is the same."""
     result = Checked()
     slugs: dict[str, str] = {}
-    for n, path in enumerate(paths):
-        loaded, problems = load(path, displays[n] if displays else None)
-        if loaded is not None:
-            deliveries, problems = check(loaded)
+    jobs = [(path, displays[n] if displays else None) for n, path in enumerate(paths)]
+    for one in _run_all(jobs):
+        loaded, problems = one.loaded, one.problems
+        if loaded is not None and one.slug_at is not None:
             if loaded.slug in slugs:
                 problems.append(
-                    loaded.source.at(
-                        ("slug",),
-                        f"The campaign slug `{loaded.slug}` is also used by {slugs[loaded.slug]}. "
-                        "Give each campaign its own `slug:`.",
-                        key=True,
+                    replace(
+                        one.slug_at,
+                        message=f"The campaign slug `{loaded.slug}` is also used by "
+                        f"{slugs[loaded.slug]}. Give each campaign its own `slug:`.",
                     )
                 )
             slugs.setdefault(loaded.slug, loaded.source.display)
             if not problems:
                 result.campaigns.append(loaded)
-                result.deliveries.extend(deliveries)
+                result.deliveries.extend(one.deliveries)
         result.problems.extend(problems)
     return result
 

@@ -30,6 +30,7 @@ MAX_NODES = 200_000
 Path_ = tuple[str | int, ...]
 
 _CORE = "tag:yaml.org,2002:"
+_STR = _CORE + "str"
 _SAFE_SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
 
@@ -41,23 +42,31 @@ class Mark:
 
 @dataclass(slots=True)
 class SourceMap:
-    """Where each value (and each mapping key) of a document stands in its file."""
+    """Where each value (and each mapping key) of a document stands in its file.
 
-    values: dict[Path_, Mark] = field(default_factory=dict)
-    keys: dict[Path_, Mark] = field(default_factory=dict)
+    Holds PyYAML's own marks (0-based) and turns them into 1-based :class:`Mark` on request:
+    most files have no problem, so most positions are never asked for.
+    """
+
+    values: dict[Path_, Any] = field(default_factory=dict)
+    keys: dict[Path_, Any] = field(default_factory=dict)
 
     def value(self, path: Path_) -> Mark:
         """The mark of the value at ``path``, or of the nearest enclosing value that exists."""
         for p in _prefixes(path):
             if p in self.values:
-                return self.values[p]
+                return _to_mark(self.values[p])
         return Mark(1, 1)
 
     def key(self, path: Path_) -> Mark:
         """The mark of the mapping key at ``path`` (falls back to its value, then its parent)."""
         if path in self.keys:
-            return self.keys[path]
+            return _to_mark(self.keys[path])
         return self.value(path)
+
+
+def _to_mark(m: Any) -> Mark:
+    return Mark(m.line + 1, m.column + 1)
 
 
 def _prefixes(path: Path_) -> Iterator[Path_]:
@@ -129,9 +138,9 @@ class _Builder:
                 "aliases, `&name` / `*name`). Clarion refuses it rather than expanding it.",
                 _mark(node),
             )
-        self.smap.values[path] = _mark(node)
-        if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
+        self.smap.values[path] = node.start_mark
+        if type(node) is yaml.ScalarNode:
+            return node.value if node.tag == _STR else self._scalar(node)
         if id(node) in self.active:
             raise YamlError(
                 "This alias refers to the value that contains it, which would never end. "
@@ -160,16 +169,16 @@ class _Builder:
                     "Merge keys (`<<:`) are not supported in campaign files; write the fields out.",
                     _mark(key_node),
                 )
-            key = self.build(key_node, (*path, "\0key"))
-            if not isinstance(key, str):
-                key = str(key)
+            if type(key_node) is not yaml.ScalarNode:
+                raise YamlError("A field name must be plain text.", _mark(key_node))
+            key = key_node.value if key_node.tag == _STR else str(self._scalar(key_node))
             if key in result:
                 raise YamlError(
                     f"`{key}` is written twice in the same block; keep only one.", _mark(key_node)
                 )
-            self.smap.keys[(*path, key)] = _mark(key_node)
-            result[key] = self.build(value_node, (*path, key))
-        self.smap.values.pop((*path, "\0key"), None)
+            sub = (*path, key)
+            self.smap.keys[sub] = key_node.start_mark
+            result[key] = self.build(value_node, sub)
         return result
 
     def _check_tag(self, node: yaml.Node, expected: str) -> None:
@@ -177,6 +186,8 @@ class _Builder:
             raise YamlError(_bad_tag(node.tag), _mark(node))
 
     def _scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == _STR:  # most values: no need for the constructor's machinery
+            return node.value
         if node.tag not in _SAFE_SCALAR_TAGS:
             raise YamlError(_bad_tag(node.tag), _mark(node))
         value = self.loader.construct_object(node, deep=True)

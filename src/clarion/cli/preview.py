@@ -60,7 +60,13 @@ def preview_cmd(
         chosen.sort(
             key=lambda d: (d.at_utc, d.platform, d.campaign, d.source_order, d.thread_index)
         )
-        app.echo(json.dumps([d.as_json() for d in chosen], indent=2, ensure_ascii=False))
+        # One delivery per line: readable, and written as it goes (C encoder, little memory).
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        for i in range(0, len(chosen), 1000):
+            lead = "[\n  " if i == 0 else ",\n  "
+            lines = ",\n  ".join(encode(d.as_json()) for d in chosen[i : i + 1000])
+            click.echo(lead + lines, nl=False)
+        click.echo("\n]" if chosen else "[]")
         return
     from clarion.cli.table import render_week
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -36,8 +37,9 @@ def validate_cmd(app: AppContext, files: tuple[Path, ...], fmt: str) -> None:
         app.echo(json.dumps([p.as_json() for p in result.problems], indent=2, ensure_ascii=False))
     else:
         report_problems(app, result.problems, len(paths))
+        per_campaign = Counter(d.campaign for d in result.deliveries)
         for loaded in result.campaigns:
-            n = sum(1 for d in result.deliveries if d.campaign == loaded.slug)
+            n = per_campaign[loaded.slug]
             c = loaded.campaign
             app.echo(
                 f"{loaded.source.display}: {app.style('OK', fg='green', bold=True)} — "
