@@ -24,7 +24,9 @@ from pathlib import Path
 
 from _measure import PYTHON, ROOT, median_pair, run
 
-CLARION = [PYTHON, "-m", "clarion"]
+_SCRIPT = Path(PYTHON).parent / "clarion"
+# The console script people run (falls back to python -m clarion outside a venv).
+CLARION = [str(_SCRIPT)] if _SCRIPT.exists() else [PYTHON, "-m", "clarion"]
 EXAMPLE = ROOT / "campaigns" / "coproduction-week-2022.yaml"
 WORDS = [
     "co-production",
@@ -122,14 +124,22 @@ def main() -> None:
         f"clarion --help {help_t * 1000:.0f} ms vs import click {click_t * 1000:.0f} ms: "
         f"ratio {help_t / click_t:.2f} (target <= 1.2)"
     )
-    floor = "import click, yaml, pydantic, regex"
-    val_t, floor_t = median_pair(
-        [*CLARION, "validate", str(EXAMPLE)], [PYTHON, "-c", floor], rounds
-    )
-    print(
-        f"clarion validate example {val_t * 1000:.0f} ms vs `{floor}` {floor_t * 1000:.0f} ms: "
-        f"ratio {val_t / floor_t:.2f} (target <= 1.2)"
-    )
+    # Two floors. The issue's: the libraries it names (twitter_text does X's counting there; Clarion
+    # ports its URL rules instead, see src/clarion/platforms/_urls.py). And a strict one: exactly
+    # what `clarion validate` imports from other people's code. `import pydantic` alone loads
+    # nothing (pydantic imports lazily), so the strict floor imports BaseModel, which any use of
+    # pydantic needs.
+    floors = {
+        "issue's floor": "import click, yaml, pydantic, twitter_text",
+        "strict floor": "import click, yaml, regex; from pydantic import BaseModel",
+    }
+    validate = [*CLARION, "validate", str(EXAMPLE)]
+    for label, floor in floors.items():
+        val_t, floor_t = median_pair(validate, [PYTHON, "-c", floor], rounds)
+        print(
+            f"clarion validate example {val_t * 1000:.0f} ms vs {label} `{floor}` "
+            f"{floor_t * 1000:.0f} ms: ratio {val_t / floor_t:.2f} (target <= 1.2)"
+        )
 
 
 if __name__ == "__main__":

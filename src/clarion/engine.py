@@ -250,9 +250,12 @@ class Engine:
         opts: RunOptions,
         report: RunReport,
         attempts: int,
+        expect: tuple[State, ...] = (State.SENDING, State.UNCONFIRMED),
     ) -> None:
+        """Record what the platform said. ``expect``: the states the delivery may be moved from
+        (a send's answer may also settle a delivery its lease expiry made unconfirmed)."""
         now = self._now(opts)
-        sent = (State.SENDING, State.UNCONFIRMED)
+        sent = expect
         if isinstance(outcome, Published):
             why = "published" + (
                 " (the platform refused a duplicate after an unknown outcome: "
@@ -402,10 +405,16 @@ class Engine:
             except Exception as exc:
                 log.warning("%s: reconcile failed: %s", row.key, redact(str(exc)))
                 continue
-            if isinstance(answer, Unknown):
+            if isinstance(answer, Unknown | RetryLater):
+                # The platform could not be asked (or could not say): that says nothing about the
+                # post, so it stays unconfirmed and is looked up again at the next run.
                 report.add(row, State.UNCONFIRMED, redact(answer.reason))
                 continue
-            self._record(row, answer, opts, report, attempts=row.attempts)
+            # Only from unconfirmed: another worker may have settled it, or be sending it again
+            # after its own look-up, while this (now stale) answer was on its way.
+            self._record(
+                row, answer, opts, report, attempts=row.attempts, expect=(State.UNCONFIRMED,)
+            )
 
     def pause_account(self, platform: str, account: str, reason: str, now: int) -> int:
         """Pause every waiting delivery of an account after its credentials were refused."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from types import UnionType
@@ -166,6 +165,8 @@ def _unknown_field(raw: Any, loc: tuple[str | int, ...]) -> str:
         except (KeyError, IndexError, TypeError):
             parent = None
             break
+    import difflib
+
     message = f"Clarion doesn't know the field `{name}` here."
     known = _known_fields(loc[:-1])
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)

@@ -9,8 +9,13 @@ from these classes.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from typing import Annotated, Any, Literal
+
+# Clarion uses no pydantic plugins; looking for them scans every installed package's metadata
+# (about 20 ms at each start). A plugin the user really wants can still be named explicitly.
+os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from pydantic import (
     BaseModel,

@@ -5,11 +5,10 @@ Every problem is collected (never just the first) and points at the YAML node it
 
 from __future__ import annotations
 
-import difflib
 import os
-import sys
 import re
 import string
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -174,6 +173,7 @@ def _check_timezone(c: Campaign, add: _AddFn) -> bool:
     try:
         zone(c.timezone)
     except ZoneInfoNotFoundError:
+        import difflib
         import zoneinfo
 
         close = difflib.get_close_matches(c.timezone, zoneinfo.available_timezones(), n=1)
@@ -188,6 +188,8 @@ def _check_timezone(c: Campaign, add: _AddFn) -> bool:
 
 
 def _unknown_platform(name: str) -> str:
+    import difflib
+
     hint = platforms.ALIASES.get(name.lower())
     if hint is None:
         close = difflib.get_close_matches(name.lower(), platforms.NAMES, n=1)

@@ -26,8 +26,9 @@ def sqlite_path(url: str | None) -> Path | None:
         return None
     if sys.platform.startswith("linux"):
         # What platformdirs.user_data_path gives on Linux, without importing it (start-up time).
-        base = os.environ.get("XDG_DATA_HOME", "").strip() or os.path.expanduser("~/.local/share")
-        return Path(base) / "clarion" / "ledger.sqlite3"
+        xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+        base = Path(xdg) if xdg else Path("~/.local/share").expanduser()
+        return base / "clarion" / "ledger.sqlite3"
     from clarion.ledger import default_path
 
     return default_path()
