@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from clarion import secrets
 from clarion.platforms.adapter import AccountStatus, Adapter, Request, SendItem
 from clarion.platforms.mastodon import Mastodon
 from clarion.platforms.outcomes import (
@@ -57,6 +58,7 @@ class FakeAdapter(Adapter):
 
     def __init__(self, account: str = "default", name: str = "mastodon") -> None:
         super().__init__(account)
+        secrets.register(TOKEN)  # as a real adapter registers the credentials it loads
         self.name = name
         self.fake = FakeAdapter.platforms.setdefault((name, account), FakePlatform())
 

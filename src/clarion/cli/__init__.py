@@ -56,6 +56,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "manage:resolve_cmd",
         "Settle an unconfirmed delivery after checking the platform by hand.",
     ),
+    "accounts": (
+        "accounts:accounts_group",
+        "Check the platform accounts your campaigns post with.",
+    ),
     "init": (
         "authoring:init_cmd",
         "Write a commented starter campaign to FILE (default campaigns/my-campaign.yaml).",

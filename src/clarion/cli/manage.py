@@ -60,18 +60,45 @@ def retry_cmd(app: AppContext, key: str) -> None:
     now = _now()
     due = max(row.due_ms, now)
     why = "retry asked for by a person" + ("" if due == row.due_ms else "; due now")
+    actor = _actor("retry")
     _do(
         ledger,
         row,
         State.PENDING,
         why,
-        _actor("retry"),
+        actor,
         due_ms=due,
         attempts=0,
         not_before_ms=None,
         last_error=None,
     )
-    app.echo(f"{key}: pending again; the next run sends it.")
+    # Its thread parts follow it again (they could not go out without it).
+    follow = 0
+    child = ledger.select("reply_to = ?", (key,))
+    while child:
+        part = child[0]
+        if part.state in (State.FAILED, State.MISSED, State.CANCELLED):
+            ledger.move(
+                part,
+                State.PENDING,
+                f"follows {key}, retried by a person",
+                actor,
+                now,
+                due_ms=max(part.due_ms, due),
+                attempts=0,
+                not_before_ms=None,
+                last_error=None,
+            )
+        elif part.state in (State.PENDING, State.RETRY, State.PAUSED):
+            ledger.db.execute(
+                "UPDATE deliveries SET due_ms = ? WHERE id = ?", (max(part.due_ms, due), part.id)
+            )
+        else:
+            break
+        follow += 1
+        child = ledger.select("reply_to = ?", (part.key,))
+    parts = f" with {follow} thread part{'s' if follow != 1 else ''}" if follow else ""
+    app.echo(f"{key}: pending again{parts}; the next run sends it.")
 
 
 @click.command("cancel")

@@ -150,7 +150,11 @@ def run_due_cmd(
             err=True,
         )
         return
-    report = run_once(app, opts)
+    try:
+        report = run_once(app, opts)
+    finally:
+        if lock is not None:
+            lock.close()  # released now, not whenever the handle is collected
     print_report(app, report, fmt, opts)
     raise SystemExit(report.exit_code)
 
@@ -288,7 +292,9 @@ def daemon_cmd(
 
     logs.setup(verbose, None if log_file is None else _path(log_file))
     ledger = app.ledger()
-    if not allow_overlap and _lock(ledger.db.where) is False:
+    # Kept referenced until the daemon stops: a dropped handle is closed, releasing the lock.
+    lock = None if allow_overlap else _lock(ledger.db.where)
+    if lock is False:
         raise click.ClickException(
             "Another run-due or daemon is working on this ledger on this "
             "machine. (Use --allow-overlap to run several workers.)"
@@ -298,4 +304,8 @@ def daemon_cmd(
     def one_run(stop: Callable[[], bool]) -> RunReport:
         return run_once(app, replace(opts, should_stop=stop))
 
-    Daemon(one_run, ledger).serve()
+    try:
+        Daemon(one_run, ledger).serve()
+    finally:
+        if lock is not None:
+            lock.close()

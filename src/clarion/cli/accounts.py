@@ -1,0 +1,123 @@
+"""``clarion accounts``: can each account the ledger uses post, as whom, until when."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import click
+
+from clarion.cli.context import AppContext, pass_app
+from clarion.cli.options import output_format
+from clarion.platforms import NAMES
+
+if TYPE_CHECKING:
+    from clarion.ledger.store import Ledger
+
+
+@click.group("accounts")
+def accounts_group() -> None:
+    """Check the platform accounts your campaigns post with."""
+
+
+@accounts_group.command("check")
+@click.option("--platform", "only", type=click.Choice(NAMES), help="Check only this platform.")
+@output_format("table", "json")
+@pass_app
+def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
+    """Check every account the scheduled campaigns use: can it post, as whom, until when.
+
+    An account that passes is un-paused (its held deliveries wait again). Exit status 1 if
+    any account cannot post.
+    """
+    import datetime as dt
+
+    from clarion.cli.run import adapter_factory
+    from clarion.platforms.adapter import AccountStatus, adapter_class
+
+    ledger = app.ledger()
+    used = ledger.db.query(
+        "SELECT DISTINCT platform, account FROM deliveries WHERE state IN "
+        "('pending', 'retry', 'paused', 'claimed', 'sending', 'unconfirmed') "
+        "UNION SELECT platform, account FROM accounts WHERE paused_ms IS NOT NULL"
+    )
+    make = adapter_factory(dry=False)
+    results: list[AccountStatus] = []
+    for platform, account in sorted(used):
+        if only and platform != only:
+            continue
+        if adapter_class(platform) is None:
+            results.append(
+                AccountStatus(
+                    platform, account, False, problem="no adapter is installed for this platform"
+                )
+            )
+            continue
+        try:
+            results.append(make(platform, account).check())
+        except Exception as exc:  # a broken credential store must not hide the others
+            from clarion.secrets import redact
+
+            results.append(AccountStatus(platform, account, False, problem=redact(str(exc))))
+    now = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    for status in results:
+        if status.ok:
+            _unpause(ledger, status.platform, status.account, now)
+    if fmt == "json":
+        app.echo(
+            json.dumps(
+                {
+                    "version": 1,
+                    "accounts": [
+                        {
+                            "platform": s.platform,
+                            "account": s.account,
+                            "ok": s.ok,
+                            "posts_as": s.posts_as,
+                            "expires": s.expires,
+                            "problem": s.problem,
+                        }
+                        for s in results
+                    ],
+                },
+                indent=2,
+            )
+        )
+    else:
+        if not results:
+            app.echo("No accounts in use: schedule a campaign first.")
+        for s in results:
+            mark = app.style("ok", fg="green") if s.ok else app.style("cannot post", fg="red")
+            line = f"{s.platform:9s} {s.account:14s} {mark}"
+            if s.posts_as:
+                line += f"  as {s.posts_as}"
+            if s.expires:
+                line += f"  (expires {s.expires})"
+            if s.problem:
+                line += f"  {s.problem}"
+            app.echo(line)
+    raise SystemExit(0 if all(s.ok for s in results) else 1)
+
+
+def _unpause(ledger: Ledger, platform: str, account: str, now: int) -> None:
+    from clarion.ledger.states import State
+
+    paused_campaigns = {c[0] for c in ledger.campaigns() if c[3]}
+    with ledger.db.transaction():
+        ledger.db.execute(
+            "UPDATE accounts SET paused_ms = NULL, reason = NULL WHERE platform = ? "
+            "AND account = ?",
+            (platform, account),
+        )
+        rows = ledger.select(
+            "platform = ? AND account = ? AND state = 'paused'", (platform, account)
+        )
+        for row in rows:
+            if row.campaign not in paused_campaigns:
+                ledger.move(
+                    row,
+                    State.PENDING,
+                    "the account passed `clarion accounts check`",
+                    "clarion accounts check",
+                    now,
+                )

@@ -1,0 +1,51 @@
+"""The cron fast path answers "nothing to do" only when that is certain."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from clarion.ledger import open_ledger, schema
+from clarion.ledger.quick import SCHEMA_VERSION, nothing_to_do
+from clarion.ledger.rows import ms
+from tests.conftest import ROOT
+from tests.ledger.helpers import run, schedule, utc
+
+
+def test_schema_version_matches_the_migrations() -> None:
+    assert SCHEMA_VERSION == schema.LATEST
+
+
+def test_nothing_to_do_follows_the_ledger(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    assert nothing_to_do(url, 0)  # no ledger yet: nothing scheduled
+    ledger = open_ledger(url)
+    schedule(ledger, tmp_path)
+    assert nothing_to_do(url, ms(utc("2022-07-04T07:59:00Z")))
+    assert not nothing_to_do(url, ms(utc("2022-07-04T08:00:00Z")))  # launch is due
+    run(ledger, "2022-07-04T08:00:00Z")
+    assert nothing_to_do(url, ms(utc("2022-07-04T08:01:00Z")))
+    ledger.close()
+
+
+def test_postgres_always_takes_the_full_path() -> None:
+    assert not nothing_to_do("postgresql://u:p@127.0.0.1/db", 0)
+
+
+def test_run_due_with_nothing_due_is_quiet_and_imports_little(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    ledger = open_ledger(url)
+    schedule(ledger, tmp_path)
+    ledger.close()
+    code = (
+        "import sys; from clarion.cli import main\n"
+        "try:\n    main(['--database', sys.argv[1], 'run-due', '--now', '2022-07-04T07:00:00Z'])\n"
+        "except SystemExit as e:\n    assert not e.code, e.code\n"
+        "heavy = [m for m in ('clarion.engine', 'logging', 'pydantic', 'yaml', 'platformdirs') "
+        "if m in sys.modules]\nprint('heavy:', heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, url], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert out.stdout == "heavy: []\n" and out.stderr == ""
