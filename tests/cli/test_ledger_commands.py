@@ -132,26 +132,21 @@ def test_cancel_pause_resume(env: dict[str, str], week: str) -> None:
     assert "1 unsent deliveries cancelled" in clarion(env, "cancel", "week").output
 
 
-def test_resolve_an_unconfirmed_delivery(env: dict[str, str], week: str) -> None:
+def test_resolve_an_unconfirmed_delivery(
+    env: dict[str, str], week: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clarion.platforms.outcomes import Unknown
+
     clarion(env, "schedule", week)
     fake().script = ["timeout-lost"]
-    # make reconcile unable to tell, so the delivery stays unconfirmed for a person to settle
-    FakeAdapter.reconcile = lambda self, request: __import__(  # type: ignore[method-assign]
-        "clarion.platforms.outcomes", fromlist=["Unknown"]
-    ).Unknown("cannot tell")
-    try:
-        result = clarion(env, "run-due", "--now", "2022-07-04T08:00:00Z", "--log-file", "-")
-        assert result.exit_code == 1 and "unconfirmed" in result.output
-        done = clarion(
-            env,
-            "resolve",
-            "week:launch:mastodon",
-            "--published",
-            "https://fake.example/@clarion/77",
-        )
-        assert done.exit_code == 0
-    finally:
-        del FakeAdapter.reconcile
+    # reconcile cannot tell, so the delivery stays unconfirmed for a person to settle
+    monkeypatch.setattr(FakeAdapter, "reconcile", lambda self, request: Unknown("cannot tell"))
+    result = clarion(env, "run-due", "--now", "2022-07-04T08:00:00Z", "--log-file", "-")
+    assert result.exit_code == 1 and "unconfirmed" in result.output
+    done = clarion(
+        env, "resolve", "week:launch:mastodon", "--published", "https://fake.example/@clarion/77"
+    )
+    assert done.exit_code == 0
     clarion(env, "run-due", "--now", "2022-07-04T08:02:00Z", "--log-file", "-")
     part_two = fake().received[-1]
     assert part_two["text"] == "Launch part two" and part_two["in_reply_to_id"] == "77"
