@@ -12,7 +12,9 @@ or over HTTP (``POST /control`` with the same fields as JSON):
   seconds), "500", "drop" (connection closed without an answer, nothing recorded), "drop-after"
   (recorded, then the connection closed), "duplicate" (422 duplicate content), "revoked" (401 whose
   body repeats the token) and "hang" (recorded, then no answer until :meth:`release`);
-* ``lookup``: the same for ``GET /api/v1/statuses/lookup`` (steps "ok", "429", "500", "hang").
+* ``lookup``: the same for ``GET /api/v1/statuses/lookup`` (steps "ok", "429", "500", and "hang":
+  the answer is decided at once, from what the platform has then, but held back until
+  :meth:`release`, as a slow network would).
 
 ``GET /posts`` lists what was accepted, ``GET /requests`` every publish request and its answer.
 
@@ -196,10 +198,11 @@ class FakePlatformServer:
             if token is not None:
                 self.token = token
 
-    def release(self) -> None:
-        """Let every hung request answer."""
+    def release(self, count: int | None = None) -> None:
+        """Let the ``count`` longest-hung requests answer (default: all), oldest first."""
         with self._lock:
-            hung, self._hung = self._hung, []
+            n = len(self._hung) if count is None else count
+            hung, self._hung = self._hung[:n], self._hung[n:]
         for event in hung:
             event.set()
 
@@ -312,16 +315,16 @@ class FakePlatformServer:
             step = self._lookup_script.pop(0) if self._lookup_script else "ok"
         if not self._authorised(h):
             return
-        if step == "hang":
-            self._hang()
-        elif step == "429":
+        if step == "429":
             reset = self.reset_at if self.reset_at is not None else int(time.time()) + 60
             h._send(429, {"error": "Too many requests"}, {"x-rate-limit-reset": str(reset)})
             return
-        elif step == "500":
+        if step == "500":
             h._send(500, {"error": "Internal server error"})
             return
         found = next((p for p in self.posts() if p["idempotency_key"] == key), None)
+        if step == "hang":  # decided now, delivered late
+            self._hang()
         if found is None:
             h._send(404, {"error": "Record not found"})
         else:

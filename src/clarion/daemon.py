@@ -18,12 +18,16 @@ from types import FrameType
 from typing import Any
 
 from clarion.ledger import claims
-from clarion.ledger.rows import from_ms
+from clarion.ledger.rows import from_ms, ms
 from clarion.ledger.store import Ledger
 
 log = logging.getLogger("clarion.daemon")
 
 MAX_SLEEP = dt.timedelta(minutes=1)
+#: A tick never reschedules itself sooner than this: APScheduler would skip a job that falls due
+#: while the same job is still running (max_instances=1), and with a date trigger that skip would
+#: leave no tick at all. Anything due sooner is waited for inside the tick.
+MIN_SCHEDULE = dt.timedelta(seconds=1)
 
 
 class Daemon:
@@ -35,25 +39,36 @@ class Daemon:
         self.stopping = threading.Event()
         self.scheduler = BackgroundScheduler(timezone=dt.UTC)
 
-    def next_wake(self) -> dt.datetime:
+    def next_wake(self, since: dt.datetime | None = None) -> dt.datetime:
+        """The earlier of the next due instant and a minute from now. ``since``: when the last
+        run started; what was already due then and still waits, that run could not take (a
+        thread part whose first post failed, a platform without an adapter): it is looked at
+        again on the minute, not at once and over and over."""
         now = dt.datetime.now(dt.UTC)
-        due = claims.next_due(self.ledger)
+        due = claims.next_due(self.ledger, None if since is None else ms(since))
         soon = now + MAX_SLEEP
         if due is None:
             return soon
         return max(now, min(from_ms(due), soon))
 
     def tick(self) -> None:
-        if self.stopping.is_set():
-            return
-        try:
-            report = self.run(self.stopping.is_set)
-            for r in report.results:
-                log.info("%s %s %s", r.state.value, r.key, r.url or r.detail)
-        except Exception:
-            log.exception("run failed; trying again at the next wake")
-        if not self.stopping.is_set():
-            self._schedule(self.next_wake())
+        while not self.stopping.is_set():
+            started = dt.datetime.now(dt.UTC)
+            try:
+                report = self.run(self.stopping.is_set)
+                for r in report.results:
+                    log.info("%s %s %s", r.state.value, r.key, r.url or r.detail)
+            except Exception:
+                log.exception("run failed; trying again at the next wake")
+            if self.stopping.is_set():
+                return
+            wake = self.next_wake(started)
+            wait = wake - dt.datetime.now(dt.UTC)
+            if wait >= MIN_SCHEDULE:
+                self._schedule(wake)
+                return
+            # Due within a second (or fell due during the run): run again from this tick.
+            self.stopping.wait(max(0.0, wait.total_seconds()))
 
     def _schedule(self, when: dt.datetime) -> None:
         self.scheduler.add_job(

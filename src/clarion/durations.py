@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_PART = re.compile(r"(\d+)\s*(h|m|s|ms)")
+_PART = re.compile(r"(\d+)\s*(ms|h|m|s)")
 _UNITS = {"h": 3_600_000, "m": 60_000, "s": 1_000, "ms": 1}
 
 

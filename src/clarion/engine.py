@@ -228,7 +228,9 @@ class Engine:
             owner=self.actor,
             idempotency_key=item.idempotency_key,
             attempts=row.attempts + 1,
-            lease_until_ms=now + opts.lease_ms,
+            # never shorter than the adapter's own timeout (plus a margin): no other run may
+            # look this send up as lost while its request can still be in flight
+            lease_until_ms=now + max(opts.lease_ms, int(adapter.timeout_s * 1000) + 10_000),
         ):
             log.warning("%s: lost its claim before sending; left to its new owner", row.key)
             return

@@ -49,3 +49,20 @@ def test_run_due_with_nothing_due_is_quiet_and_imports_little(tmp_path: Path) ->
         [sys.executable, "-c", code, url], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert out.stdout == "heavy: []\n" and out.stderr == ""
+
+
+def test_durations() -> None:
+    from clarion.durations import parse_ms, show
+
+    assert parse_ms("90s") == 90_000
+    assert parse_ms("15m") == 900_000
+    assert parse_ms("1h30m") == 5_400_000
+    assert parse_ms("500ms") == 500
+    assert show(5_400_000) == "1h30m"
+    for bad in ("", "15", "m", "1 day", "15x"):
+        try:
+            parse_ms(bad)
+        except ValueError as exc:
+            assert "is not a duration" in str(exc)
+        else:
+            raise AssertionError(bad)

@@ -148,12 +148,19 @@ def _claim_events(ledger: Ledger, ids: list[int], now_ms: int, owner: str, why: 
     )
 
 
-def next_due(ledger: Ledger) -> int | None:
-    """When the next waiting delivery is due (ms), for the daemon's timer."""
-    rows = ledger.db.query(
-        "SELECT MIN(CASE WHEN not_before_ms IS NOT NULL AND not_before_ms > due_ms "
-        "THEN not_before_ms ELSE due_ms END) FROM deliveries WHERE state IN ('pending', 'retry')"
+def next_due(ledger: Ledger, after_ms: int | None = None) -> int | None:
+    """When the next waiting delivery is due (ms), for the daemon's timer; with ``after_ms``,
+    the first one due after that instant."""
+    wake = (
+        "CASE WHEN not_before_ms IS NOT NULL AND not_before_ms > due_ms "
+        "THEN not_before_ms ELSE due_ms END"
     )
+    sql = f"SELECT MIN({wake}) FROM deliveries WHERE state IN ('pending', 'retry')"
+    params: tuple[int, ...] = ()
+    if after_ms is not None:
+        sql += f" AND {wake} > ?"
+        params = (after_ms,)
+    rows = ledger.db.query(sql, params)
     value = rows[0][0] if rows else None
     return int(value) if value is not None else None
 

@@ -68,6 +68,9 @@ class Adapter(ABC):
 
     #: The platform's limits and counting rules (one source of truth).
     platform: ClassVar[type[Platform]]
+    #: Longest wait for one answer from the platform, in seconds. A send's lease is always
+    #: longer than this, so no other run takes a send over while its request may be in flight.
+    timeout_s: float = 30.0
 
     def __init__(self, account: str = "default") -> None:
         self.account = account
