@@ -62,7 +62,11 @@ class Daemon:
                 log.exception("run failed; trying again at the next wake")
             if self.stopping.is_set():
                 return
-            wake = self.next_wake(started)
+            try:
+                wake = self.next_wake(started)
+            except Exception:  # the ledger is unreachable for now: look again in a minute
+                log.exception("could not read the next due time; trying again in a minute")
+                wake = dt.datetime.now(dt.UTC) + MAX_SLEEP
             wait = wake - dt.datetime.now(dt.UTC)
             if wait >= MIN_SCHEDULE:
                 self._schedule(wake)

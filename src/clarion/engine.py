@@ -15,7 +15,7 @@ import os
 import random
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from clarion import failpoints
@@ -118,10 +118,10 @@ class Engine:
             if rec.to == State.PENDING:
                 log.info("%s: lease expired before sending; due again", rec.row.key)
         self._reconcile_unconfirmed(opts, report)
-        for row in claims.expire(
+        for row, why in claims.expire(
             self.ledger, self._now(opts), self.actor, opts.grace_ms, opts.catch_up
         ):
-            report.add(row, State.MISSED, "later than the grace window")
+            report.add(row, State.MISSED, why)
         if opts.platforms is not None:
             report.waiting = self._waiting_without_adapter(opts)
         seen: set[int] = set()
@@ -203,7 +203,8 @@ class Engine:
             order="due_ms, thread_index, id",
         )
         for row in rows:
-            report.dry_run.append(self.adapter(row).build(self._item(row, dry=True)))
+            request = self.adapter(row).build(self._item(row, dry=True))
+            report.dry_run.append(replace(request, due=row.payload.get("at")))
 
     def _send(self, row: DeliveryRow, opts: RunOptions, report: RunReport) -> None:
         adapter = self.adapter(row)

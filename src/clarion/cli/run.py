@@ -241,6 +241,7 @@ def print_report(app: AppContext, report: RunReport, fmt: str, opts: RunOptions)
                             "key": q.key,
                             "platform": q.platform,
                             "account": q.account,
+                            "due": q.due,
                             "payload": q.payload,
                         }
                         for q in report.dry_run
@@ -252,7 +253,8 @@ def print_report(app: AppContext, report: RunReport, fmt: str, opts: RunOptions)
         )
         return
     for q in report.dry_run:
-        app.echo(f"would send {q.key} to {q.platform} ({q.account}):")
+        when = f" at {q.due}" if q.due else ""
+        app.echo(f"would send {q.key} to {q.platform} ({q.account}){when}:")
         app.echo("  " + json.dumps(q.payload, indent=2, ensure_ascii=False).replace("\n", "\n  "))
     for platform, count in report.waiting.items():
         app.echo(

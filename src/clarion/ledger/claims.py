@@ -58,14 +58,15 @@ def recover(ledger: Ledger, now_ms: int, actor: str) -> list[Recovered]:
 
 def expire(
     ledger: Ledger, now_ms: int, actor: str, grace_ms: int | None, catch_up: bool
-) -> list[DeliveryRow]:
-    """Waiting deliveries later than their grace window become missed (unless catching up)."""
+) -> list[tuple[DeliveryRow, str]]:
+    """Waiting deliveries later than their grace window become missed (unless catching up),
+    each with the reason recorded."""
     if catch_up:
         return []
     limit = "d.due_ms + d.grace_ms < ?" if grace_ms is None else "d.due_ms + ? < ?"
     params: tuple[int, ...] = (now_ms,) if grace_ms is None else (grace_ms, now_ms)
     late = ledger.select(f"state IN ('pending', 'retry') AND {limit.replace('d.', '')}", params)
-    missed: list[DeliveryRow] = []
+    missed: list[tuple[DeliveryRow, str]] = []
     for row in late:
         grace = row.grace_ms if grace_ms is None else grace_ms
         late_by = (now_ms - row.due_ms) // 60000
@@ -77,7 +78,7 @@ def expire(
         if row.state == State.RETRY and row.last_error:
             why += f"; last error: {row.last_error}"
         if ledger.move(row, State.MISSED, why, actor, now_ms):
-            missed.append(row)
+            missed.append((row, why))
     return missed
 
 

@@ -50,6 +50,8 @@ class Request:
     account: str
     key: str
     payload: dict[str, Any]
+    #: When it is due, local time with offset (shown by dry runs; not part of the request).
+    due: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
