@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from clarion import platforms
 from clarion.campaign.load import Loaded
@@ -22,15 +21,13 @@ from clarion.campaign.yamlsafe import Path_
 from clarion.platforms.base import LengthCheck, Platform
 
 
-@dataclass(frozen=True, slots=True)
-class ImageRef:
+class ImageRef(NamedTuple):
     path: str  # as written in the campaign file
     alt: str
     file: Path  # where it is on disk
 
 
-@dataclass(slots=True)  # not frozen: 40,000 of these are built per benchmark run, and frozen
-class Delivery:  # dataclasses pay for object.__setattr__ on every field
+class Delivery(NamedTuple):
     """One thing to send to one platform at one instant."""
 
     key: str
@@ -102,7 +99,7 @@ def plan(loaded: Loaded) -> list[Delivery]:
         raise ValueError("plan() needs a campaign whose times were checked")
     ids = dict(item_ids(campaign))
     out: list[Delivery] = []
-    for order, slot in enumerate(sorted(placed, key=lambda s: (s.local, s.kind, s.index))):
+    for order, slot in enumerate(sorted(placed, key=lambda s: (s.local, s.kind, s.position))):
         at_utc = to_utc(slot.local, tz)
         at = at_utc.astimezone(tz)
         for name in item_platforms(campaign, slot.item):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from types import UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, NamedTuple, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -16,8 +15,7 @@ from clarion.campaign.problems import Problem
 from clarion.campaign.yamlsafe import Mark, SourceMap
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
+class Source(NamedTuple):
     """A campaign file: where it is, how it is named in messages, where its values stand."""
 
     path: Path
@@ -33,8 +31,7 @@ class Source:
         return Problem(self.display, mark.line, mark.column, message)
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
+class Loaded(NamedTuple):
     """A campaign that passed the field-level checks."""
 
     source: Source

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import os
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 #: Leading bytes -> MIME type: enough to tell formats platforms accept from ones they refuse.
@@ -31,8 +32,7 @@ NAMES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class MediaFile:
+class MediaFile(NamedTuple):
     file: Path
     size: int
     mime: str | None  # None: not an image format Clarion recognises

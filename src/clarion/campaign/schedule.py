@@ -6,8 +6,9 @@ in the campaign's zone is an error, never a guess.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import datetime as dt
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from clarion.campaign.model import Campaign, Post, QuoteItem
@@ -53,20 +54,18 @@ def _round_trips(aware: dt.datetime, tz: ZoneInfo) -> bool:
     return back.replace(tzinfo=None) == aware.replace(tzinfo=None)
 
 
-@dataclass(frozen=True, slots=True)
-class Slot:
+class Slot(NamedTuple):
     """One post or quote, placed at its local time."""
 
     kind: str  # "post" | "quote"
-    index: int  # position in its list, 0-based
+    position: int  # in its list, 0-based
     path: Path_  # where the item stands in the file
     time_path: Path_  # where its time came from
     item: Post | QuoteItem
     local: dt.datetime  # naive wall time in the campaign's zone
 
 
-@dataclass(frozen=True, slots=True)
-class SlotProblem:
+class SlotProblem(NamedTuple):
     path: Path_
     message: str
 

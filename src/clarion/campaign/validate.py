@@ -10,9 +10,8 @@ import re
 import string
 import sys
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfoNotFoundError
 
 from clarion import platforms
@@ -28,13 +27,15 @@ _HASHTAG = re.compile(r"^#\w+$")
 _LINK = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
-@dataclass(slots=True)
 class Checked:
     """The outcome of checking campaign files: their deliveries and every problem."""
 
-    campaigns: list[Loaded] = field(default_factory=list)
-    deliveries: list[Delivery] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    __slots__ = ("campaigns", "deliveries", "problems")
+
+    def __init__(self) -> None:
+        self.campaigns: list[Loaded] = []
+        self.deliveries: list[Delivery] = []
+        self.problems: list[Problem] = []
 
     @property
     def ok(self) -> bool:
@@ -45,8 +46,7 @@ class Checked:
 PARALLEL_FROM = 16
 
 
-@dataclass(slots=True)
-class _FileResult:
+class _FileResult(NamedTuple):
     loaded: Loaded | None
     deliveries: list[Delivery]
     problems: list[Problem]
@@ -60,7 +60,7 @@ def _check_one(path: Path, display: str | None) -> _FileResult:
     deliveries, problems = check(loaded)
     slug_at = loaded.source.at(("slug",), "", key=True)
     # Positions are no longer needed once checked: drop them (cheaper to send between processes).
-    stripped = replace(loaded, source=replace(loaded.source, smap=SourceMap()))
+    stripped = loaded._replace(source=loaded.source._replace(smap=SourceMap()))
     return _FileResult(stripped, deliveries, problems, slug_at)
 
 
@@ -94,8 +94,7 @@ def check_files(paths: Sequence[Path], displays: Sequence[str] | None = None) ->
         if loaded is not None and one.slug_at is not None:
             if loaded.slug in slugs:
                 problems.append(
-                    replace(
-                        one.slug_at,
+                    one.slug_at._replace(
                         message=f"The campaign slug `{loaded.slug}` is also used by "
                         f"{slugs[loaded.slug]}. Give each campaign its own `slug:`.",
                     )

@@ -12,8 +12,7 @@ module turns nodes into plain Python values itself so that it can
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -34,13 +33,11 @@ _STR = _CORE + "str"
 _SAFE_SCALAR_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "timestamp")}
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(NamedTuple):
     line: int  # 1-based
     column: int  # 1-based
 
 
-@dataclass(slots=True)
 class SourceMap:
     """Where each value (and each mapping key) of a document stands in its file.
 
@@ -48,8 +45,11 @@ class SourceMap:
     most files have no problem, so most positions are never asked for.
     """
 
-    values: dict[Path_, Any] = field(default_factory=dict)
-    keys: dict[Path_, Any] = field(default_factory=dict)
+    __slots__ = ("keys", "values")
+
+    def __init__(self) -> None:
+        self.values: dict[Path_, Any] = {}
+        self.keys: dict[Path_, Any] = {}
 
     def value(self, path: Path_) -> Mark:
         """The mark of the value at ``path``, or of the nearest enclosing value that exists."""

@@ -8,12 +8,10 @@ about a platform is written down exactly once.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class LengthCheck:
+class LengthCheck(NamedTuple):
     """How long a text is by a platform's rules, and any limit it breaks."""
 
     length: int

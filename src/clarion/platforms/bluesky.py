@@ -10,8 +10,7 @@ rich-text/detection.ts`` and ``util.ts``), before mentions are resolved to DIDs.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, NamedTuple
 
 from clarion.platforms import _text, _tlds
 from clarion.platforms.base import LengthCheck, Platform
@@ -43,8 +42,7 @@ MAX_TAG_GRAPHEMES = 64
 MAX_TAG_BYTES = 640
 
 
-@dataclass(frozen=True, slots=True)
-class Facet:
+class Facet(NamedTuple):
     """A rich-text facet: ``text.encode()[byte_start:byte_end]`` is the visible text it covers."""
 
     byte_start: int

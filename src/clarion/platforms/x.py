@@ -18,9 +18,10 @@ twitter-text's list of every emoji, which is what makes counting fast.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import cache
 
 from clarion.platforms import _text, _urls
@@ -64,8 +65,7 @@ def _emoji_runs() -> re.Pattern[str]:
 _INVALID = re.compile(f"[{_urls.INVALID_CHARS}]")
 
 
-@dataclass(frozen=True, slots=True)
-class ParsedPost:
+class ParsedPost(NamedTuple):
     """What twitter-text's ``parseTweet`` says about a text: its weight, and whether X takes it."""
 
     weighted_length: int
