@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import os
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import NamedTuple
 
 #: Leading bytes -> MIME type: enough to tell formats platforms accept from ones they refuse.
 _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (

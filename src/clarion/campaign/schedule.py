@@ -6,9 +6,8 @@ in the campaign's zone is an error, never a guess.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import datetime as dt
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from clarion.campaign.model import Campaign, Post, QuoteItem

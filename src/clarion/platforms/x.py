@@ -18,11 +18,10 @@ twitter-text's list of every emoji, which is what makes counting fast.
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import re
 import unicodedata
 from functools import cache
+from typing import NamedTuple
 
 from clarion.platforms import _text, _urls
 from clarion.platforms.base import LengthCheck, Platform
