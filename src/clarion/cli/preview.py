@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from clarion.cli.context import AppContext, pass_app
-from clarion.cli.options import campaign_files, expand, output_format
+from clarion.cli.options import campaign_files, output_format
 from clarion.platforms import NAMES
 
 
@@ -39,16 +39,9 @@ def preview_cmd(
     Days are the campaign's local days; --from and --to take dates like 2022-07-04.
     An invalid campaign prints its problems and exits with status 1.
     """
-    from clarion.campaign.validate import check_files
-    from clarion.cli.validate import report_problems
+    from clarion.cli.validate import checked_or_exit
 
-    paths, shown = expand(files)
-    if not paths:
-        raise click.UsageError("No campaign files found (looked for *.yaml and *.yml).")
-    result = check_files(paths, shown)
-    if not result.ok:
-        report_problems(app, result.problems, len(paths), err=True)
-        raise SystemExit(1)
+    result = checked_or_exit(app, files)
     chosen = [
         d
         for d in result.deliveries

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from clarion.cli.context import AppContext, pass_app
-from clarion.cli.options import campaign_files, expand, output_format
+from clarion.cli.options import campaign_files, output_format
 
 if TYPE_CHECKING:
     from clarion.campaign.load import Loaded
@@ -32,18 +32,10 @@ def schedule_cmd(app: AppContext, files: tuple[Path, ...], fmt: str) -> None:
     """
     import datetime as dt
 
-    from clarion.campaign.validate import check_files
-    from clarion.cli.validate import report_problems
+    from clarion.cli.validate import checked_or_exit
     from clarion.ledger.rows import ms
 
-    paths, shown = expand(files)
-    if not paths:
-        raise click.UsageError("No campaign files found (looked for *.yaml and *.yml).")
-    result = check_files(paths, shown)
-    if not result.ok:
-        report_problems(app, result.problems, len(paths), err=True)
-        app.echo("Nothing was scheduled.", err=True)
-        raise SystemExit(1)
+    result = checked_or_exit(app, files, nothing_done="Nothing was scheduled.")
     ledger = app.ledger()
     now = ms(dt.datetime.now(dt.UTC))
     reports = []

@@ -15,6 +15,7 @@ from clarion.cli.options import campaign_files, expand, output_format
 
 if TYPE_CHECKING:
     from clarion.campaign.problems import Problem
+    from clarion.campaign.validate import Checked
 
 
 @click.command("validate")
@@ -47,6 +48,25 @@ def validate_cmd(app: AppContext, files: tuple[Path, ...], fmt: str) -> None:
                 f"{c.dates.start:%d %b} to {c.dates.end:%d %b %Y} ({c.timezone})."
             )
     raise SystemExit(0 if result.ok else 1)
+
+
+def checked_or_exit(
+    app: AppContext, files: tuple[Path, ...], *, nothing_done: str | None = None
+) -> Checked:
+    """Expand and check campaign files for a command that needs them all valid: on any
+    problem, print the problems (and what was not done) to stderr and exit with status 1."""
+    from clarion.campaign.validate import check_files
+
+    paths, shown = expand(files)
+    if not paths:
+        raise click.UsageError("No campaign files found (looked for *.yaml and *.yml).")
+    result = check_files(paths, shown)
+    if not result.ok:
+        report_problems(app, result.problems, len(paths), err=True)
+        if nothing_done:
+            app.echo(nothing_done, err=True)
+        raise SystemExit(1)
+    return result
 
 
 def report_problems(
