@@ -209,11 +209,13 @@ class Engine:
     def _send(self, row: DeliveryRow, opts: RunOptions, report: RunReport) -> None:
         adapter = self.adapter(row)
         item = self._item(row)
+        why = self._media_problem(row)
         if row.thread_index and item.reply_to_id is None:
             why = (
                 f"the post it replies to ({row.reply_to}) is published but Clarion does not "
                 "know its id there, so this reply cannot be attached to it; post it by hand"
             )
+        if why:
             self._finish(
                 row, State.FAILED, why, self._now(opts), report, (State.CLAIMED,), last_error=why
             )
@@ -387,6 +389,32 @@ class Engine:
         if moved:
             report.add(row, to, why, url)
             log.info("%s: %s (%s)", row.key, to.value, why)
+
+    def _media_problem(self, row: DeliveryRow) -> str | None:
+        """Images are checked again at send time: still there, still inside the campaign's
+        folder (a file swapped for a link since scheduling is refused), still the same file."""
+        images = row.payload.get("images") or []
+        if not images:
+            return None
+        from pathlib import Path
+
+        from clarion.campaign import media
+
+        found = self.ledger.db.query("SELECT file FROM campaigns WHERE slug = ?", (row.campaign,))
+        if not found:
+            return "its campaign is no longer in the ledger"
+        folder = Path(found[0][0]).parent
+        for image in images:
+            try:
+                real = media.resolve(folder, image["path"])
+            except media.MediaError as exc:
+                return f"{exc} (checked again just before sending; nothing was sent)"
+            if str(real) != image["file"]:
+                return (
+                    f"`{image['path']}` now points to another file than when the campaign "
+                    "was scheduled; run `clarion schedule` again to check it"
+                )
+        return None
 
     def _look_up(self, row: DeliveryRow) -> Published | None:
         adapter = self.adapter(row)

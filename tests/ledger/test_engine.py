@@ -236,3 +236,31 @@ def test_dry_run_records_nothing_and_shows_payloads(ledger: Ledger, tmp_path: Pa
     assert set(states(ledger).values()) == {"pending"}
     assert fake().received == []
     assert all(len(ledger.events(k)) == 1 for k in states(ledger))
+
+
+IMAGE_WEEK = WEEK.replace(
+    "    text: Day two\n", "    text: Day two\n    images: [{path: pic.png, alt: A picture}]\n"
+)
+
+
+def test_images_are_checked_again_at_send_time(ledger: Ledger, tmp_path: Path) -> None:
+    from tests.conftest import png
+
+    (tmp_path / "pic.png").write_bytes(png())
+    schedule(ledger, tmp_path, IMAGE_WEEK)
+    (tmp_path / "pic.png").unlink()  # gone after scheduling
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.png"
+    outside.write_bytes(png())
+    report = run(ledger, "2022-07-05T08:00:00Z", catch_up=True, grace_ms=None)
+    day2 = next(r for r in report.results if r.key == "week:day2:mastodon")
+    assert day2.state == State.FAILED
+    assert "does not exist" in day2.detail and "nothing was sent" in day2.detail
+    assert "Day two" not in fake().texts()
+    # a link put in its place that leads outside the folder is refused too
+    row = ledger.get("week:day2:mastodon")
+    assert row is not None
+    (tmp_path / "pic.png").symlink_to(outside)
+    ledger.person_move(row, State.PENDING, "test", "test", row.updated_ms)
+    report = run(ledger, "2022-07-05T08:01:00Z", catch_up=True)
+    day2 = next(r for r in report.results if r.key == "week:day2:mastodon")
+    assert day2.state == State.FAILED and "outside the campaign's folder" in day2.detail
