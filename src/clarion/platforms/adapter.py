@@ -114,7 +114,9 @@ class DryRunAdapter(Adapter):
 
 
 #: Platform name -> "module:Class" of its adapter. Platforms arrive here with their adapters.
-ADAPTERS: dict[str, str] = {}
+ADAPTERS: dict[str, str] = {
+    "mastodon": "clarion.platforms.mastodon:MastodonAdapter",
+}
 
 
 def adapter_class(platform: str) -> type[Adapter] | None:
