@@ -284,3 +284,12 @@ def test_import_is_cheap() -> None:
         "assert 'keyring' not in sys.modules, 'keyring'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_public_values_are_not_redacted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLARION_MASTODON_BASE_URL", "https://social.example.org")
+    monkeypatch.setenv("CLARION_MASTODON_ACCESS_TOKEN", "tok-5f2a9c81")
+    found = credentials.load("mastodon", names=("base_url", "access_token"), public=("base_url",))
+    assert found == {"base_url": "https://social.example.org", "access_token": "tok-5f2a9c81"}
+    shown = secrets.redact("posted https://social.example.org/@us/1 with tok-5f2a9c81")
+    assert shown == "posted https://social.example.org/@us/1 with ***"

@@ -197,8 +197,16 @@ class _Lookup:
         return None
 
 
-def load(platform: str, account: str = DEFAULT_ACCOUNT, *, names: Sequence[str]) -> dict[str, str]:
-    """The values of ``names`` that were found (missing ones absent), each registered for redaction.
+def load(
+    platform: str,
+    account: str = DEFAULT_ACCOUNT,
+    *,
+    names: Sequence[str],
+    public: Sequence[str] = (),
+) -> dict[str, str]:
+    """The values of ``names`` that were found (missing ones absent), each registered for redaction
+    except those also listed in ``public`` (a server's address is configuration, not a secret:
+    hiding it would hide the links to published posts too).
 
     ``names`` is keyword-only (it follows the defaulted ``account``).
     """
@@ -209,7 +217,8 @@ def load(platform: str, account: str = DEFAULT_ACCOUNT, *, names: Sequence[str])
     for name in names:
         hit = lookup.find(platform, account, name)
         if hit is not None:
-            secrets.register(hit[0])
+            if name not in public:
+                secrets.register(hit[0])
             found[name] = hit[0]
     return found
 

@@ -33,7 +33,7 @@ from clarion.platforms.outcomes import (
     RetryLater,
     Unknown,
 )
-from clarion.secrets import redact, register
+from clarion.secrets import redact
 
 #: ``@user@domain`` after the start or a character that is neither ``/`` nor a word character
 #: (Mastodon.py's pattern, which mirrors the server's).
@@ -115,12 +115,6 @@ class Mastodon(Platform):
 # Mastodon.py is imported inside the methods only: importing this module must stay light.
 
 
-def _env_prefix(account: str) -> str:
-    if account == "default":
-        return "CLARION_MASTODON_"
-    return f"CLARION_MASTODON_{account.upper().replace('-', '_')}_"
-
-
 def _server_words(exc: BaseException) -> str | None:
     """The server's own error text from a Mastodon.py API error
     (its args are ``(message, status code, reason phrase, server's error)``)."""
@@ -168,9 +162,10 @@ def _never_sent(exc: BaseException) -> bool:
 class MastodonAdapter(Adapter):
     """Posts statuses to a Mastodon server with Mastodon.py.
 
-    Credentials come from the environment: ``CLARION_MASTODON_BASE_URL`` and
-    ``CLARION_MASTODON_ACCESS_TOKEN``; for an account other than ``default``,
-    ``CLARION_MASTODON_<ACCOUNT>_BASE_URL`` / ``_ACCESS_TOKEN`` (upper-cased, ``-`` -> ``_``).
+    Credentials: ``CLARION_MASTODON_BASE_URL`` and ``CLARION_MASTODON_ACCESS_TOKEN``; for an
+    account other than ``default``, ``CLARION_MASTODON_<ACCOUNT>_BASE_URL`` / ``_ACCESS_TOKEN``
+    (upper-cased, other characters -> ``_``); from the environment, a ``.env`` file or the system
+    keyring (:mod:`clarion.credentials`).
     Every send carries the delivery's ``Idempotency-Key``: Mastodon answers a repeat with the same
     key (within an hour, per account) with the status it already made, so a retry after a server
     error cannot post twice.
@@ -184,22 +179,24 @@ class MastodonAdapter(Adapter):
 
     # --- credentials -------------------------------------------------------------------------
 
-    def _env(self, what: str) -> str | None:
-        return os.environ.get(_env_prefix(self.account) + what) or None
-
     def _credentials(self) -> tuple[str, str] | str:
-        """(base URL, token), or what is missing in plain words."""
-        prefix = _env_prefix(self.account)
-        base, token = self._env("BASE_URL"), self._env("ACCESS_TOKEN")
-        register(token)
-        missing = [
-            name
-            for name, value in ((prefix + "BASE_URL", base), (prefix + "ACCESS_TOKEN", token))
-            if not value
-        ]
+        """(base URL, token) from the environment, a .env file or the system keyring
+        (:mod:`clarion.credentials`), or what is missing in plain words."""
+        from clarion import credentials
+
+        found = credentials.load(
+            "mastodon", self.account, names=("base_url", "access_token"), public=("base_url",)
+        )
+        base, token = found.get("base_url"), found.get("access_token")
         if base is None or token is None:
+            missing = [
+                credentials.env_name("mastodon", self.account, name)
+                for name, value in (("base_url", base), ("access_token", token))
+                if not value
+            ]
             return (
-                f"no Mastodon credentials for account {self.account!r}: set {' and '.join(missing)}"
+                f"no Mastodon credentials for account {self.account!r}: set "
+                f"{' and '.join(missing)} (in the environment, a .env file, or the system keyring)"
             )
         return base, token
 
