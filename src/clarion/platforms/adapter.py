@@ -40,6 +40,12 @@ class SendItem:
     reply_to_key: str | None
     #: Derived from the delivery key: the same for every attempt at the same delivery.
     idempotency_key: str
+    #: The URL of a post this one quotes (``quote_of`` in the campaign), if any.
+    quote_of: str | None = None
+    #: The campaign's language (BCP 47, e.g. "en"), for platforms that label posts with one.
+    language: str | None = None
+    #: Who may see the post, for platforms that ask ("public", "unlisted"); None: the default.
+    visibility: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +79,11 @@ class Adapter(ABC):
     #: Longest wait for one answer from the platform, in seconds. A send's lease is always
     #: longer than this, so no other run takes a send over while its request may be in flight.
     timeout_s: float = 30.0
+    #: Secret credential names (``clarion.credentials``: ``CLARION_<PLATFORM>_<NAME>``), e.g.
+    #: ("access_token",). ``clarion accounts login`` asks for these, without echo.
+    secret_names: ClassVar[tuple[str, ...]] = ()
+    #: Settings that are not secret (a server's address, an account id); shown, never redacted.
+    setting_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, account: str = "default") -> None:
         self.account = account

@@ -172,6 +172,8 @@ class MastodonAdapter(Adapter):
     """
 
     platform = Mastodon
+    secret_names = ("access_token",)
+    setting_names = ("base_url",)
     #: Seconds between looks at an uploaded image still being processed.
     poll_interval_s: float = 1.0
     #: Longest wait for an uploaded image to be processed, in seconds.
@@ -222,8 +224,8 @@ class MastodonAdapter(Adapter):
             reply_to = f"<id of {item.reply_to_key}>"
         payload: dict[str, Any] = {
             "status": item.text,
-            "visibility": "public",
-            "language": os.environ.get("CLARION_MASTODON_LANGUAGE") or None,
+            "visibility": item.visibility or "public",
+            "language": item.language or os.environ.get("CLARION_MASTODON_LANGUAGE") or None,
             "in_reply_to_id": reply_to,
             "idempotency_key": item.idempotency_key,
             "media": [{"file": m.file, "description": m.alt} for m in item.media],
