@@ -62,3 +62,14 @@ def run(tmp_path: Path) -> Run:
 def only(result: Checked) -> Problem:
     assert len(result.problems) == 1, result.problems
     return result.problems[0]
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Servers' limits read by ``accounts check`` are cached per user: keep each test's apart."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+    from clarion.platforms import limits
+
+    limits.for_account.cache_clear()

@@ -9,7 +9,6 @@ platform -> the outcome (committed). A crash at any instant leaves a state the n
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 import os
 import random
@@ -23,7 +22,7 @@ from clarion.ledger import claims
 from clarion.ledger.rows import DeliveryRow, ms
 from clarion.ledger.states import State
 from clarion.ledger.store import Ledger
-from clarion.platforms.adapter import Adapter, MediaItem, Request, SendItem
+from clarion.platforms.adapter import Adapter, MediaItem, Request, SendItem, idempotency_key
 from clarion.platforms.outcomes import Absent, Failed, Outcome, Published, RetryLater, Unknown
 from clarion.secrets import redact
 
@@ -81,11 +80,6 @@ class RunReport:
 AdapterFor = Callable[[str, str], Adapter]
 
 
-def idempotency_key(delivery_key: str) -> str:
-    """The same for every attempt at one delivery, and unique to it."""
-    return hashlib.sha256(f"clarion:{delivery_key}".encode()).hexdigest()[:32]
-
-
 def worker_name() -> str:
     return f"run-due pid {os.getpid()} on {socket.gethostname()}"
 
@@ -96,6 +90,8 @@ class Engine:
         self.adapter_for = adapter_for
         self.actor = actor or worker_name()
         self._adapters: dict[tuple[str, str], Adapter] = {}
+        #: Accounts this run paused: their claimed deliveries are not sent.
+        self._paused: set[tuple[str, str]] = set()
 
     def adapter(self, row: DeliveryRow) -> Adapter:
         k = (row.platform, row.account)
@@ -150,6 +146,8 @@ class Engine:
                 if opts.should_stop and opts.should_stop():
                     self._release(rows[n:], opts)
                     return report
+                if (row.platform, row.account) in self._paused:
+                    continue  # moved to paused with its account, not sent
                 self._send(row, opts, report)
         return report
 
@@ -189,6 +187,9 @@ class Engine:
             reply_to_id=parent.platform_id if parent else None,
             reply_to_key=row.reply_to,
             idempotency_key=idempotency_key(row.key),
+            quote_of=row.payload.get("quote_of"),
+            language=row.payload.get("language"),
+            visibility=row.payload.get("visibility"),
         )
 
     def _dry_run(self, opts: RunOptions, report: RunReport) -> None:
@@ -419,11 +420,15 @@ class Engine:
     def _look_up(self, row: DeliveryRow) -> Published | None:
         adapter = self.adapter(row)
         try:
-            answer = adapter.reconcile(adapter.build(self._item(row)))
+            answer = adapter.reconcile(self._request(adapter, row))
         except Exception as exc:
             log.warning("%s: look-up failed: %s", row.key, redact(str(exc)))
             return None
         return answer if isinstance(answer, Published) else None
+
+    def _request(self, adapter: Adapter, row: DeliveryRow) -> Request:
+        """The request as it was sent, with its due time (a look-up may search from there)."""
+        return replace(adapter.build(self._item(row)), due=row.payload.get("at"))
 
     def _had_unknown(self, row: DeliveryRow) -> bool:
         return any(e.to_state == State.UNCONFIRMED for e in self.ledger.events(row.key))
@@ -432,7 +437,7 @@ class Engine:
         for row in self.ledger.select("state = 'unconfirmed'"):
             adapter = self.adapter(row)
             try:
-                answer = adapter.reconcile(adapter.build(self._item(row)))
+                answer = adapter.reconcile(self._request(adapter, row))
             except Exception as exc:
                 log.warning("%s: reconcile failed: %s", row.key, redact(str(exc)))
                 continue
@@ -464,14 +469,19 @@ class Engine:
                     "VALUES (?, ?, ?, ?)",
                     (platform, account, now, reason),
                 )
+            # Waiting ones, and those this run has claimed but not sent yet (same batch).
             rows = self.ledger.select(
-                "platform = ? AND account = ? AND state IN ('pending', 'retry')",
-                (platform, account),
+                "platform = ? AND account = ? AND (state IN ('pending', 'retry') "
+                "OR (state = 'claimed' AND lease_owner = ?))",
+                (platform, account, self.actor),
             )
             why = (
                 f"{platform} account {account!r} was refused ({reason}); paused until "
                 "`clarion accounts check` passes"
             )
             for row in rows:
-                self.ledger.move(row, State.PAUSED, why, self.actor, now)
+                self.ledger.move(
+                    row, State.PAUSED, why, self.actor, now, lease_owner=None, lease_until_ms=None
+                )
+        self._paused.add((platform, account))
         return len(rows)

@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from clarion import platforms
 from clarion.campaign.load import Loaded
 from clarion.campaign.model import Campaign, Image, Post, QuoteItem
 from clarion.campaign.schedule import Slot, slots, to_utc, zone
 from clarion.campaign.yamlsafe import Path_
+from clarion.platforms import limits
 from clarion.platforms.base import LengthCheck, Platform
 
 
@@ -46,6 +46,10 @@ class Delivery(NamedTuple):
     origin: Path_
     over: tuple[str, ...]
     source_order: int
+    #: The named account that posts it (the campaign's ``accounts``; default "default").
+    account: str = "default"
+    #: The URL of the post it quotes (first part of a thread only).
+    quote_of: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         """The preview's JSON item: exactly these keys."""
@@ -103,7 +107,7 @@ def plan(loaded: Loaded) -> list[Delivery]:
         at_utc = to_utc(slot.local, tz)
         at = at_utc.astimezone(tz)
         for name in item_platforms(campaign, slot.item):
-            platform = platforms.get(name)
+            platform = platform_for(campaign, name)
             parts = _parts(loaded, slot, platform)
             post_id = ids[slot.path]
             base = f"{loaded.slug}:{post_id}:{name}"
@@ -126,10 +130,26 @@ def plan(loaded: Loaded) -> list[Delivery]:
                         origin=origin,
                         over=check.over,
                         source_order=order,
+                        account=campaign.accounts.get(name, "default"),
+                        quote_of=quote_of(slot.item, name) if n == 0 else None,
                     )
                 )
     out.sort(key=sort_key)
     return out
+
+
+def platform_for(campaign: Campaign, name: str) -> type[Platform]:
+    """Platform ``name`` with the limits of the server the campaign's account posts to, when
+    ``clarion accounts check`` has read them (:mod:`clarion.platforms.limits`)."""
+    return limits.for_account(name, campaign.accounts.get(name, "default"))
+
+
+def quote_of(item: Post | QuoteItem, platform: str) -> str | None:
+    """The URL ``item`` quotes on ``platform``: its variant's, else its own."""
+    variant = item.variants.get(platform)
+    if variant is not None and variant.quote_of is not None:
+        return variant.quote_of
+    return item.quote_of if isinstance(item, Post) else None
 
 
 def _image(loaded: Loaded, image: Image) -> ImageRef:

@@ -17,7 +17,12 @@ _PATTERN: re.Pattern[str] | None = None
 #: Shapes of secrets worth hiding even when Clarion did not load them itself.
 _SHAPES = re.compile(
     r"(?i)(authorization:\s*(?:bearer|oauth|basic)\s+)[^\s,'\"]+"
-    r"|((?:access_token|token|password|app_password|secret)[\"']?\s*[=:]\s*[\"']?)[^\s&,'\"]+"
+    # ("NAME=..." in advice about which variable to set is a placeholder, not a value)
+    # (a bare "token: " with a space is prose, as in "Error validating access token: Session
+    # has expired"; "token=x", "token:x" and quoted keys, as in JSON, are values)
+    r"|((?:access_token|token|password|app_password|secret)"
+    r"(?:[\"']\s*:\s*[\"']?|\s*=\s*[\"']?|:(?=\S)))"
+    r"(?!\.\.\.(?:[\s,]|$))[^\s&,'\"]+"
 )
 
 

@@ -264,3 +264,23 @@ def test_images_are_checked_again_at_send_time(ledger: Ledger, tmp_path: Path) -
     report = run(ledger, "2022-07-05T08:01:00Z", catch_up=True)
     day2 = next(r for r in report.results if r.key == "week:day2:mastodon")
     assert day2.state == State.FAILED and "outside the campaign's folder" in day2.detail
+
+
+def test_a_refused_account_sends_nothing_more_from_the_same_batch(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    """Three posts due at the same minute are claimed together; the first is refused for its
+    token: the other two must be paused with the account, not sent."""
+    same_minute = WEEK.replace("2022-07-05 09:00", "2022-07-04 09:00").replace(
+        "2022-07-06 09:00", "2022-07-04 09:00"
+    )
+    schedule(ledger, tmp_path, same_minute)
+    fake().script = ["revoked"]
+    report = run(ledger, "2022-07-04T08:00:00Z")
+    assert [r.state for r in report.results] == [State.FAILED]
+    assert fake().received == []
+    after = states(ledger)
+    assert after["week:day2:mastodon"] == after["week:day3:mastodon"] == "paused"
+    assert after["week:launch:mastodon#2"] == "paused"
+    for row in ledger.select("state = 'paused'"):
+        assert row.lease_owner is None and row.lease_until_ms is None

@@ -28,6 +28,8 @@ from pydantic import (
 
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 _SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+#: A BCP 47 language tag: "en", "en-GB", "cy", "zh-Hant".
+_LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _AT_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T]([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
@@ -125,6 +127,7 @@ class Variant(_Strict):
     link: str | None = None
     images: list[Image] | None = None
     hashtags: list[str] | None = None
+    quote_of: str | None = Field(None, description="URL of the post to quote on this platform.")
 
 
 class ThreadPart(_Strict):
@@ -152,6 +155,9 @@ class Post(_Strict):
     )
     variants: dict[str, Variant] = Field(default_factory=dict)
     thread: list[ThreadPart] = Field(default_factory=list)
+    quote_of: str | None = Field(
+        None, description="URL of a post to quote (X and Bluesky); per platform in `variants`."
+    )
 
 
 class QuoteItem(_Strict):
@@ -199,6 +205,17 @@ class Campaign(_Strict):
     grace: DurationMs | None = Field(
         None,
         description="How late a post may still go out (e.g. 15m, 1h); default 15m.",
+    )
+    accounts: dict[str, Id] = Field(
+        default_factory=dict,
+        description="Which named account posts on each platform, e.g. {x: press-office}; "
+        "default: the account called `default`.",
+    )
+    language: Annotated[str, StringConstraints(pattern=_LANGUAGE_PATTERN)] | None = Field(
+        None, description='Language of the posts, e.g. "en" or "cy" (Mastodon and Bluesky).'
+    )
+    visibility: Literal["public", "unlisted", "followers"] = Field(
+        "public", description="Who sees the posts on Mastodon (other platforms: always public)."
     )
     posts: list[Post] = Field(default_factory=list)
     quotes: Quotes | None = None

@@ -15,13 +15,13 @@ from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfoNotFoundError
 
 from clarion import platforms
-from clarion.campaign import media
+from clarion.campaign import media, publishing
 from clarion.campaign.load import Loaded, load
 from clarion.campaign.model import Campaign, Image, Post, QuoteItem
 from clarion.campaign.problems import Problem
 from clarion.campaign.schedule import LocalTimeError, slots, to_utc, zone
 from clarion.campaign.yamlsafe import Path_, SourceMap
-from clarion.planner import Delivery, item_ids, item_platforms, plan
+from clarion.planner import Delivery, item_ids, item_platforms, plan, platform_for
 
 _HASHTAG = re.compile(r"^#\w+$")
 _LINK = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
@@ -127,6 +127,7 @@ def check(loaded: Loaded) -> tuple[list[Delivery], list[Problem]]:
     _check_hashtags(c, add)
     _check_ids(c, add)
     _check_template(c, add)
+    publishing.check(c, list(_items(c)), add)
     for path, item in _items(c):
         if isinstance(item, Post) and item.link is not None:
             _check_link(item.link, (*path, "link"), add)
@@ -328,7 +329,7 @@ def _check_images(loaded: Loaded, add: _AddFn) -> None:
                 groups.append(((*path, "thread", j, "images"), part.images, targets))
         for gpath, images, names in groups:
             for name in names:
-                p = platforms.get(name)
+                p = platform_for(c, name)
                 if len(images) > p.max_images:
                     add(
                         gpath,
@@ -356,7 +357,7 @@ def _check_image(
         )
     else:
         for name in names:
-            p = platforms.get(name)
+            p = platform_for(loaded.campaign, name)
             if len(image.alt or "") > p.max_alt_length:
                 add(
                     (*path, "alt"),
@@ -375,7 +376,7 @@ def _check_image(
         add((*path, "path"), info)
         return
     for name in names:
-        p = platforms.get(name)
+        p = platform_for(loaded.campaign, name)
         if info.mime not in p.image_types:
             accepted = ", ".join(sorted(media.NAMES.get(t, t) for t in p.image_types))
             add(
@@ -396,7 +397,7 @@ def _check_image(
 
 
 def _too_long(c: Campaign, d: Delivery) -> str:
-    p = platforms.get(d.platform)
+    p = platform_for(c, d.platform)
     over = " and ".join(d.over)
     ways = f"add a shorter {p.label} variant (`variants: {{{d.platform}: {{text: ...}}}}`)"
     if p.supports_threads and c.overflow != "thread":

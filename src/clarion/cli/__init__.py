@@ -58,7 +58,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "accounts": (
         "accounts:accounts_group",
-        "Check the platform accounts your campaigns post with.",
+        "Save and check the platform accounts your campaigns post with.",
     ),
     "init": (
         "authoring:init_cmd",

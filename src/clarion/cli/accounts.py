@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 @click.group("accounts")
 def accounts_group() -> None:
-    """Check the platform accounts your campaigns post with."""
+    """Save and check the platform accounts your campaigns post with."""
 
 
 @accounts_group.command("check")
@@ -97,6 +97,72 @@ def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
                 line += f"  {s.problem}"
             app.echo(line)
     raise SystemExit(0 if all(s.ok for s in results) else 1)
+
+
+@accounts_group.command("login")
+@click.argument("platform", type=click.Choice(NAMES))
+@click.option(
+    "--account",
+    default="default",
+    show_default=True,
+    help="The account's name, as campaigns pick it (`accounts: {x: press-office}`).",
+)
+@pass_app
+def login_cmd(app: AppContext, platform: str, account: str) -> None:
+    """Save an account's keys in the system keyring, then check that it can post.
+
+    Asks for each setting (shown as you type) and each secret (hidden). Press Enter to keep a
+    value Clarion already has (from the environment, a .env file or the keyring). Secrets are
+    never printed and never written to campaign files or the ledger.
+    """
+    from clarion import credentials
+    from clarion.platforms import get
+    from clarion.platforms.adapter import adapter_class
+    from clarion.secrets import redact
+
+    cls = adapter_class(platform)
+    label = get(platform).label
+    if cls is None or not (cls.secret_names or cls.setting_names):
+        app.echo(f"Clarion cannot publish to {label} yet, so it has no keys to save.", err=True)
+        raise SystemExit(1)
+    try:
+        credentials.env_name(platform, account, "x")
+    except credentials.CredentialsError as exc:
+        raise click.BadParameter(str(exc), param_hint="--account") from None
+    app.echo(f"Keys for {label}, account {account!r} (Enter keeps what Clarion already has):")
+    values: dict[str, str] = {}
+    for name in (*cls.setting_names, *cls.secret_names):
+        secret = name in cls.secret_names
+        variable = credentials.env_name(platform, account, name)
+        known = credentials.where(platform, account, name)
+        hint = f" [have it, from {known}]" if known else ""
+        value = click.prompt(
+            f"  {name.replace('_', ' ')} ({variable}){hint}",
+            default="",
+            show_default=False,
+            hide_input=secret,
+        ).strip()
+        if value:
+            values[name] = value
+    if not values:
+        app.echo("Nothing new to save.")
+    else:
+        try:
+            credentials.store(platform, account, values)
+        except credentials.CredentialsError as exc:
+            app.echo(redact(str(exc)), err=True)
+            raise SystemExit(1) from None
+        app.echo(f"Saved {len(values)} value(s) in the system keyring.")
+    status = cls(account).check()
+    if status.ok:
+        line = f"{label} account {account!r} can post"
+        line += f" as {status.posts_as}" if status.posts_as else ""
+        line += f" (expires {status.expires})" if status.expires else ""
+        app.echo(line + ".")
+        return
+    problem = redact(status.problem or "no reason given")
+    app.echo(f"{label} account {account!r} cannot post: {problem}", err=True)
+    raise SystemExit(1)
 
 
 def _unpause(ledger: Ledger, platform: str, account: str, now: int) -> None:

@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from clarion.cli.context import AppContext, pass_app
 from clarion.cli.options import campaign_files, output_format
 from clarion.platforms import NAMES
+
+if TYPE_CHECKING:
+    from clarion.campaign.load import Loaded
+    from clarion.planner import Delivery
 
 
 @click.command("preview")
@@ -24,7 +29,7 @@ from clarion.platforms import NAMES
 )
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day to show.")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day to show.")
-@output_format("table", "json")
+@output_format("table", "json", "requests")
 @pass_app
 def preview_cmd(
     app: AppContext,
@@ -37,6 +42,8 @@ def preview_cmd(
     """Show what will go out where and when, with the final text of every post.
 
     Days are the campaign's local days; --from and --to take dates like 2022-07-04.
+    --format requests prints each platform's exact request (what `run-due --dry-run` shows at
+    the time), built by the same code that sends it.
     An invalid campaign prints its problems and exits with status 1.
     """
     from clarion.cli.validate import checked_or_exit
@@ -49,6 +56,9 @@ def preview_cmd(
         and (start is None or d.at.date() >= start.date())
         and (end is None or d.at.date() <= end.date())
     ]
+    if fmt == "requests":
+        app.echo(json.dumps(_requests(result.campaigns, chosen), indent=2, ensure_ascii=False))
+        return
     if fmt == "json":
         chosen.sort(
             key=lambda d: (d.at_utc, d.platform, d.campaign, d.source_order, d.thread_index)
@@ -64,3 +74,44 @@ def preview_cmd(
     from clarion.cli.table import render_week
 
     app.echo(render_week(app, result.campaigns, chosen))
+
+
+def _requests(campaigns: list[Loaded], chosen: list[Delivery]) -> dict[str, Any]:
+    """The request each delivery becomes, from its platform's adapter (``build``: nothing is
+    sent, no credentials are read). A reply shows ``<id of KEY>`` where the id of the post it
+    answers will go once that is published."""
+    from clarion.cli.run import adapter_factory
+    from clarion.planner import sort_key
+    from clarion.platforms.adapter import MediaItem, SendItem, idempotency_key
+
+    by_slug = {c.slug: c.campaign for c in campaigns}
+    make = adapter_factory(dry=True)
+    out = []
+    for d in sorted(chosen, key=sort_key):
+        campaign = by_slug[d.campaign]
+        visibility = campaign.visibility if campaign.visibility != "public" else None
+        item = SendItem(
+            key=d.key,
+            platform=d.platform,
+            account=d.account,
+            text=d.text,
+            media=tuple(MediaItem(str(i.file.resolve()), i.alt) for i in d.images),
+            thread_index=d.thread_index,
+            reply_to_id=None,
+            reply_to_key=d.reply_to,
+            idempotency_key=idempotency_key(d.key),
+            quote_of=d.quote_of,
+            language=campaign.language,
+            visibility=visibility,
+        )
+        request = make(d.platform, d.account).build(item)
+        out.append(
+            {
+                "key": request.key,
+                "platform": request.platform,
+                "account": request.account,
+                "due": d.at.isoformat(),
+                "payload": request.payload,
+            }
+        )
+    return {"version": 1, "requests": out}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -73,12 +73,19 @@ def to_ledger(loaded: Loaded, deliveries: list[Delivery]) -> tuple[CampaignRecor
     record = CampaignRecord(
         loaded.slug, c.name, str(loaded.source.path.resolve()), c.timezone, grace
     )
+    # Publishing options are stored only when set, so ledgers scheduled before they existed
+    # see no change in their deliveries.
+    options: dict[str, Any] = {}
+    if c.language:
+        options["language"] = c.language
+    if c.visibility != "public":
+        options["visibility"] = c.visibility
     planned = [
         Planned(
             key=d.key,
             post=d.post,
             platform=d.platform,
-            account="default",
+            account=d.account,
             due_ms=ms(d.at_utc),
             thread_index=d.thread_index,
             reply_to=d.reply_to,
@@ -90,6 +97,8 @@ def to_ledger(loaded: Loaded, deliveries: list[Delivery]) -> tuple[CampaignRecor
                 "images": [
                     {"path": i.path, "alt": i.alt, "file": str(i.file.resolve())} for i in d.images
                 ],
+                **({"quote_of": d.quote_of} if d.quote_of else {}),
+                **options,
             },
         )
         for d in deliveries

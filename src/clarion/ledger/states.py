@@ -46,7 +46,7 @@ ALLOWED: dict[State, frozenset[State]] = {
         {State.CLAIMED, State.MISSED, State.FAILED, State.CANCELLED, State.PAUSED}
     ),
     State.CLAIMED: frozenset(
-        {State.SENDING, State.PENDING, State.RETRY, State.FAILED, State.MISSED}
+        {State.SENDING, State.PENDING, State.RETRY, State.FAILED, State.MISSED, State.PAUSED}
     ),
     State.SENDING: frozenset({State.PUBLISHED, State.RETRY, State.FAILED, State.UNCONFIRMED}),
     State.UNCONFIRMED: frozenset({State.PUBLISHED, State.RETRY, State.FAILED, State.CANCELLED}),

@@ -8,6 +8,7 @@ answer is a typed outcome from :mod:`clarion.platforms.outcomes`.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import os
 from abc import ABC, abstractmethod
@@ -16,6 +17,11 @@ from typing import Any, ClassVar
 
 from clarion.platforms.base import Platform
 from clarion.platforms.outcomes import Outcome, ReconcileOutcome, Unknown
+
+
+def idempotency_key(delivery_key: str) -> str:
+    """The same for every attempt at one delivery, and unique to it."""
+    return hashlib.sha256(f"clarion:{delivery_key}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True, slots=True)

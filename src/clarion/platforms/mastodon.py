@@ -159,6 +159,10 @@ def _never_sent(exc: BaseException) -> bool:
     return False
 
 
+#: A campaign's ``visibility`` -> Mastodon's word for it.
+_VISIBILITY = {"public": "public", "unlisted": "unlisted", "followers": "private"}
+
+
 class MastodonAdapter(Adapter):
     """Posts statuses to a Mastodon server with Mastodon.py.
 
@@ -224,7 +228,7 @@ class MastodonAdapter(Adapter):
             reply_to = f"<id of {item.reply_to_key}>"
         payload: dict[str, Any] = {
             "status": item.text,
-            "visibility": item.visibility or "public",
+            "visibility": _VISIBILITY.get(item.visibility or "public", "public"),
             "language": item.language or os.environ.get("CLARION_MASTODON_LANGUAGE") or None,
             "in_reply_to_id": reply_to,
             "idempotency_key": item.idempotency_key,
@@ -378,7 +382,9 @@ class MastodonAdapter(Adapter):
             from mastodon.errors import MastodonAPIError
 
             code = _status_code(exc)
-            if isinstance(exc, MastodonAPIError) and code in (401, 403):
+            # verify_credentials sends nothing but the token. snac answers a token it does not
+            # know with 422 (Mastodon: 401), and Mastodon uses 422 for an unconfirmed account.
+            if isinstance(exc, MastodonAPIError) and code in (401, 403, 422):
                 words = _server_words(exc) or _describe(exc)
                 problem = f"Mastodon refused the access token ({words})"
             elif isinstance(exc, MastodonAPIError):
@@ -387,6 +393,46 @@ class MastodonAdapter(Adapter):
                 problem = f"could not ask {base_url}: {exc}"
             return AccountStatus(self.platform.name, self.account, False, problem=redact(problem))
         host = urlsplit(base_url if "://" in base_url else f"https://{base_url}").netloc
+        details = _remember_server_limits(self._client(base_url, token), self.account, base_url)
         return AccountStatus(
-            self.platform.name, self.account, True, posts_as=f"@{me['acct']}@{host}"
+            self.platform.name,
+            self.account,
+            True,
+            posts_as=f"@{me['acct']}@{host}",
+            details=details,
         )
+
+
+def _remember_server_limits(client: Any, account: str, base_url: str) -> dict[str, str]:
+    """Read the server's own limits (``GET /api/v2/instance``, else ``/api/v1/instance``) and
+    keep them for validation (:mod:`clarion.platforms.limits`). A server that does not say keeps
+    the stock limits; failing to ask is not a reason to call the account unusable."""
+    from clarion.platforms import limits
+
+    try:
+        try:
+            info = client.instance_v2()
+        except Exception:
+            info = client.instance_v1()
+        config = info.get("configuration") or {}
+    except Exception:
+        return {}
+    statuses = config.get("statuses") or {}
+    media = config.get("media_attachments") or {}
+    found = {
+        "max_length": statuses.get("max_characters"),
+        "max_images": statuses.get("max_media_attachments"),
+        "url_length": statuses.get("characters_reserved_per_url"),
+        "max_image_bytes": media.get("image_size_limit"),
+        "max_alt_length": media.get("description_limit"),
+        "image_types": [
+            t for t in media.get("supported_mime_types") or [] if t.startswith("image/")
+        ]
+        or None,
+    }
+    found = {k: v for k, v in found.items() if v}
+    if not found:
+        return {}
+    limits.save("mastodon", account, base_url, found)
+    shown = {k: v for k, v in found.items() if k != "image_types"}
+    return {"server limits": ", ".join(f"{k} {v}" for k, v in sorted(shown.items()))}

@@ -1,0 +1,93 @@
+"""A server's own limits, as ``clarion accounts check`` last read them.
+
+Most platforms have one set of limits for everybody, declared on their :class:`Platform` class.
+A Mastodon server sets its own (``/api/v2/instance``: ``configuration.statuses.max_characters``
+and so on): a server may allow 1,000 characters, or 4 images of 8 MB. When an account's check has
+read them, they are kept here, one small JSON file per platform and account, and validation,
+the preview and the planner count against them instead of the stock defaults; until then the
+stock limits apply (a stricter reading is safe: a post that fits them fits everywhere).
+
+The files live in the user's cache folder (``$XDG_CACHE_HOME/clarion/limits`` on Linux), hold no
+secrets, and can be deleted at any time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from clarion import platforms
+from clarion.platforms.base import Platform
+
+#: The limits a server may set (the arguments of the platform class's ``with_limits``).
+KNOWN = (
+    "max_length",
+    "max_images",
+    "max_image_bytes",
+    "image_types",
+    "max_alt_length",
+    "url_length",
+)
+
+
+def folder() -> Path:
+    if sys.platform.startswith("linux"):
+        # What platformdirs.user_cache_path gives on Linux, without importing it (start-up time).
+        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+        base = Path(xdg) if xdg else Path("~/.cache").expanduser()
+        return base / "clarion" / "limits"
+    from platformdirs import user_cache_path
+
+    return user_cache_path("clarion", appauthor=False) / "limits"
+
+
+def _file(platform: str, account: str) -> Path:
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in account)
+    return folder() / f"{platform}-{safe}.json"
+
+
+def save(platform: str, account: str, server: str, limits: dict[str, Any]) -> None:
+    """Remember ``server``'s limits for ``platform``/``account`` (unknown names are dropped)."""
+    kept = {k: v for k, v in limits.items() if k in KNOWN and v is not None}
+    path = _file(platform, account)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "server": server,
+        "read": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "limits": kept,
+    }
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+    for_account.cache_clear()
+
+
+def read(platform: str, account: str) -> dict[str, Any] | None:
+    """The saved record (``server``, ``read``, ``limits``), or None."""
+    try:
+        data = json.loads(_file(platform, account).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and isinstance(data.get("limits"), dict) else None
+
+
+@cache
+def for_account(platform: str, account: str = "default") -> type[Platform]:
+    """``platform``'s class with the limits its account's server last reported, if any."""
+    base = platforms.get(platform)
+    with_limits = getattr(base, "with_limits", None)
+    if with_limits is None:
+        return base
+    record = read(platform, account)
+    if record is None:
+        return base
+    try:
+        cls: type[Platform] = with_limits(**record["limits"])
+    except (TypeError, ValueError):  # a file from another version: ignore it
+        return base
+    return cls
