@@ -133,6 +133,7 @@ class DryRunAdapter(Adapter):
 #: Platform name -> "module:Class" of its adapter. Platforms arrive here with their adapters.
 ADAPTERS: dict[str, str] = {
     "mastodon": "clarion.platforms.mastodon:MastodonAdapter",
+    "facebook": "clarion.platforms.facebook:FacebookAdapter",
 }
 
 
