@@ -1,30 +1,16 @@
-"""Mastodon: post length as a Mastodon server counts it.
-
-Mastodon counts grapheme clusters (what a reader sees as one character: an accented letter, a flag,
-a family emoji), except that
-
-- every ``http://`` or ``https://`` URL counts 23 characters, however long it is (URLs are found by
-  twitter-text's URL extractor, as Mastodon does; URLs without a protocol count as written);
-- a mention of an account on another server, ``@user@example.social``, counts as ``@user``.
-
-These are the rules of Mastodon.py's ``Mastodon.get_status_length``, which the tests compare with.
-The default limits are those of a stock Mastodon server; servers may raise them (see
-:meth:`Mastodon.with_limits`).
-"""
+"""The Mastodon adapter: posts statuses with Mastodon.py (imported inside the methods only, so
+importing this module stays light)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import time
-from collections.abc import Iterable
-from typing import Any, ClassVar, cast
+from typing import Any
 from urllib.parse import urlsplit
 
-from clarion.platforms import _text, _urls
 from clarion.platforms.adapter import AccountStatus, Adapter, Request, SendItem
-from clarion.platforms.base import Platform
+from clarion.platforms.mastodon.rules import Mastodon
 from clarion.platforms.outcomes import (
     Failed,
     Outcome,
@@ -34,85 +20,6 @@ from clarion.platforms.outcomes import (
     Unknown,
 )
 from clarion.secrets import redact
-
-#: ``@user@domain`` after the start or a character that is neither ``/`` nor a word character
-#: (Mastodon.py's pattern, which mirrors the server's).
-_REMOTE_MENTION = re.compile(r"(^|[^/\w])@(([a-z0-9_]+)@[a-z0-9\.\-]+[a-z0-9]+)", re.IGNORECASE)
-
-
-def countable_text(text: str, url_length: int = 23) -> str:
-    """``text`` as Mastodon measures it: URLs replaced by ``url_length`` x's, remote mentions cut
-    to their local part."""
-    if "://" in text:
-        pieces: list[str] = []
-        pos = 0
-        for match in _urls.finditer(text, protocol_required=True):
-            start, end = match.span("url")
-            pieces += (text[pos:start], "x" * url_length)
-            pos = end
-        if pieces:
-            text = "".join(pieces) + text[pos:]
-    if "@" in text:
-        text = _REMOTE_MENTION.sub(r"\1@\3", text)
-    return text
-
-
-class Mastodon(Platform):
-    name = "mastodon"
-    label = "Mastodon"
-    max_length = 500
-    length_unit = "characters"
-    max_images = 4
-    max_image_bytes = 16 * 1024 * 1024
-    image_types = frozenset(
-        {
-            "image/jpeg",
-            "image/png",
-            "image/gif",
-            "image/webp",
-            "image/heic",
-            "image/heif",
-            "image/avif",
-        }
-    )
-    supports_alt_text = True
-    max_alt_length = 1500
-    supports_threads = True
-    #: What every URL counts as (a server's ``configuration.statuses.characters_reserved_per_url``).
-    url_length: ClassVar[int] = 23
-
-    @classmethod
-    def count(cls, text: str) -> int:
-        return _text.graphemes(countable_text(text, cls.url_length))
-
-    @classmethod
-    def with_limits(
-        cls,
-        *,
-        max_length: int | None = None,
-        max_images: int | None = None,
-        max_image_bytes: int | None = None,
-        image_types: Iterable[str] | None = None,
-        max_alt_length: int | None = None,
-        url_length: int | None = None,
-    ) -> type[Mastodon]:
-        """This platform with one server's limits, as its ``/api/v2/instance`` reports them
-        (``configuration.statuses.max_characters`` and so on). Limits not given stay as they are."""
-        given = {
-            "max_length": max_length,
-            "max_images": max_images,
-            "max_image_bytes": max_image_bytes,
-            "image_types": None if image_types is None else frozenset(image_types),
-            "max_alt_length": max_alt_length,
-            "url_length": url_length,
-        }
-        overrides = {name: value for name, value in given.items() if value is not None}
-        return cast("type[Mastodon]", type(cls.__name__, (cls,), overrides))
-
-
-# --- the adapter ----------------------------------------------------------------------------------
-#
-# Mastodon.py is imported inside the methods only: importing this module must stay light.
 
 
 def _server_words(exc: BaseException) -> str | None:
@@ -207,7 +114,19 @@ class MastodonAdapter(Adapter):
         return base, token
 
     def _client(self, base_url: str, token: str) -> Any:
+        import requests
         from mastodon import Mastodon as MastodonClient
+
+        class FreshConnections(requests.Session):
+            """A new connection for every request. A server may close a kept-alive connection
+            after its answer without saying so (snac does, every time); a request written to
+            it then fails as if it had been sent, and a status never made would be "unknown"."""
+
+            def request(self, *args: Any, **kwargs: Any) -> requests.Response:
+                try:
+                    return super().request(*args, **kwargs)
+                finally:
+                    self.close()
 
         # A fixed version with "created" checks: Mastodon.py asks the server nothing extra
         # (no /api/v1/instance round trip) and uses the v2 media endpoint (Mastodon >= 3.1.4).
@@ -218,6 +137,7 @@ class MastodonAdapter(Adapter):
             ratelimit_method="throw",
             mastodon_version="4.0.0",
             version_check_mode="created",
+            session=FreshConnections(),
         )
 
     # --- the request -------------------------------------------------------------------------
