@@ -134,6 +134,7 @@ class DryRunAdapter(Adapter):
 ADAPTERS: dict[str, str] = {
     "mastodon": "clarion.platforms.mastodon:MastodonAdapter",
     "facebook": "clarion.platforms.facebook:FacebookAdapter",
+    "bluesky": "clarion.platforms.bluesky:BlueskyAdapter",
 }
 
 
