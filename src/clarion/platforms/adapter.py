@@ -132,6 +132,7 @@ class DryRunAdapter(Adapter):
 
 #: Platform name -> "module:Class" of its adapter. Platforms arrive here with their adapters.
 ADAPTERS: dict[str, str] = {
+    "x": "clarion.platforms.x:XAdapter",
     "mastodon": "clarion.platforms.mastodon:MastodonAdapter",
     "facebook": "clarion.platforms.facebook:FacebookAdapter",
     "bluesky": "clarion.platforms.bluesky:BlueskyAdapter",
