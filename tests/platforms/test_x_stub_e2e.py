@@ -142,7 +142,9 @@ class Clarion:
         self, now: str, *args: str, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
         log = str(self.folder / "clarion.log")
-        return self.run("run-due", "--now", now, "--log-file", log, *args, env=env)
+        # -vv: the client libraries' own debug lines (requests_oauthlib prints the signed OAuth
+        # header, urllib3 every request) are in the log too, and must be redacted there
+        return self.run("run-due", "--now", now, "--log-file", log, "-vv", *args, env=env)
 
     def rows(self) -> dict[str, DeliveryRow]:
         ledger = open_ledger(self.url)
@@ -240,6 +242,10 @@ def test_dry_run_payload_is_exactly_what_x_received(clarion: Clarion, stub: XStu
     assert alts == ["A banner reading Week of Action", "The banner again", "A crowd in the square"]
     # every request was signed with the account's keys and went to the stub
     assert all(r.headers["Authorization"].startswith("OAuth ") for r in stub.received)
+    # the client libraries' debug lines are logged, with the keys redacted (the fixture checks
+    # that no secret appears anywhere)
+    log = (clarion.folder / "clarion.log").read_text()
+    assert "DEBUG requests_oauthlib.oauth1_auth" in log and "client_secret=***" in log
 
     again = clarion.run_due(at(minutes=5))
     assert again.returncode == 0

@@ -306,6 +306,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             answer = upstream.getresponse()
             data = answer.read()
             record.status, record.answer = answer.status, data
+            # recorded before the client has its answer: a test reading the records right after
+            # the call returns must find this one
+            with self.server.lock:
+                self.server.records.append(record)
             self.send_response(answer.status)
             for name, value in answer.getheaders():
                 if name.lower() not in ("connection", "transfer-encoding", "content-length"):
@@ -315,8 +319,9 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         finally:
             upstream.close()
-            with self.server.lock:
-                self.server.records.append(record)
+            if not record.status:  # no answer from upstream: still recorded
+                with self.server.lock:
+                    self.server.records.append(record)
 
     do_GET = do_POST = do_PUT = do_DELETE = _forward
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import logging
 import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ from typing import Any, ClassVar
 
 from clarion.platforms.base import Platform
 from clarion.platforms.outcomes import Outcome, ReconcileOutcome, Unknown
+
+log = logging.getLogger("clarion.platforms")
 
 
 def idempotency_key(delivery_key: str) -> str:
@@ -93,6 +96,21 @@ class Adapter(ABC):
 
     def __init__(self, account: str = "default") -> None:
         self.account = account
+        # CLARION_<PLATFORM>_TIMEOUT (seconds) overrides the default wait for one answer.
+        platform = getattr(self, "platform", None)  # the dry-run adapter has none
+        variable = f"CLARION_{platform.name.upper()}_TIMEOUT" if platform else ""
+        raw = os.environ.get(variable, "").strip() if variable else ""
+        if raw:
+            try:
+                seconds = float(raw)
+            except ValueError:
+                seconds = 0.0
+            if seconds > 0:
+                self.timeout_s = seconds
+            else:
+                log.warning(
+                    "%s=%r is not a number of seconds; using %g", variable, raw, self.timeout_s
+                )
 
     @abstractmethod
     def build(self, item: SendItem) -> Request:

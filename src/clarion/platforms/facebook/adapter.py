@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import mimetypes
-import os
 import unicodedata
 from contextlib import ExitStack
 from pathlib import Path
@@ -88,16 +87,6 @@ class FacebookAdapter(Adapter):
     platform: ClassVar[type[Facebook]] = Facebook
     secret_names = ("page_token",)
     setting_names = ("page_id", "graph_url")
-
-    def __init__(self, account: str = "default") -> None:
-        super().__init__(account)
-        raw = os.environ.get("CLARION_FACEBOOK_TIMEOUT")
-        try:
-            timeout = float(raw) if raw else 0.0
-        except ValueError:
-            timeout = 0.0
-        if timeout > 0:
-            self.timeout_s = timeout
 
     # --- credentials -------------------------------------------------------------------------
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import mimetypes
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -103,12 +102,6 @@ class XAdapter(Adapter):
 
     def __init__(self, account: str = "default") -> None:
         super().__init__(account)
-        timeout = os.environ.get("CLARION_X_TIMEOUT")
-        try:
-            if timeout and float(timeout) > 0:
-                self.timeout_s = float(timeout)
-        except ValueError:
-            log.warning("CLARION_X_TIMEOUT=%r is not a number of seconds; using %g", timeout, 30.0)
         #: (user id, username) from ``GET /2/users/me``, asked once per adapter.
         self._me: tuple[str, str] | None = None
 
