@@ -409,6 +409,11 @@ class Engine:
             try:
                 real = media.resolve(folder, image["path"])
             except media.MediaError as exc:
+                if image["path"].startswith(".clarion/cards/"):
+                    return (
+                        f"the quote card `{image['path']}` is no longer in the cache; run "
+                        "`clarion schedule` on the campaign to draw it again (nothing was sent)"
+                    )
                 return f"{exc} (checked again just before sending; nothing was sent)"
             if str(real) != image["file"]:
                 return (

@@ -86,8 +86,9 @@ def item_ids(campaign: Campaign) -> list[tuple[Path_, str]]:
     return ids
 
 
-def render_quote(template: str, item: QuoteItem) -> str:
-    return template.format_map({"quote": item.quote, "name": item.name, "role": item.role or ""})
+def render_quote(template: str, item: QuoteItem, quote: str | None = None) -> str:
+    words = item.quote if quote is None else quote
+    return template.format_map({"quote": words, "name": item.name, "role": item.role or ""})
 
 
 def item_platforms(campaign: Campaign, item: Post | QuoteItem) -> list[str]:
@@ -177,11 +178,21 @@ def _parts(loaded: Loaded, slot: Slot, platform: type[Platform]) -> list[Part]:
     images: Sequence[Image] = item.images
     if variant is not None and variant.images is not None:
         images = variant.images
+    card = campaign.quotes.card if campaign.quotes is not None else None
+    if isinstance(item, QuoteItem) and card is not None:  # the quote card goes first
+        from clarion.render import cards
+
+        images = [cards.image(loaded, item), *images]
     tags: list[str] = campaign.hashtags if item.hashtags is None else item.hashtags
     if variant is not None and variant.hashtags is not None:
         tags = variant.hashtags
     body = f"{text}\n{link}" if link else text
     tail = "\n\n" + " ".join(tags) if tags else ""
+    short = item.short if isinstance(item, QuoteItem) and card and origin[-1] == "quote" else None
+    fits = platform.check_length(body + tail).fits if short else True
+    if short and isinstance(item, QuoteItem) and campaign.quotes and not fits:
+        text = render_quote(campaign.quotes.template, item, short)  # the card has it all
+        body, origin = (f"{text}\n{link}" if link else text), (*slot.path, "short")
     replies: list[Part] = []
     if isinstance(item, Post):
         replies = [

@@ -107,8 +107,24 @@ DurationMs = Annotated[
 Id = Annotated[str, StringConstraints(pattern=_ID_PATTERN, max_length=64)]
 
 
+# Default factories are plain functions rather than ``list`` and ``dict``: pydantic inspects each
+# factory's signature, and for a builtin that means parsing its text signature with ``tokenize``
+# (compiling tokenize's patterns first), some 7 ms at each start for the same empty list or dict.
+def _new_list() -> list[Any]:
+    return []
+
+
+def _new_dict() -> dict[str, Any]:
+    return {}
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+    # defer_build: the validator is built on first use, so only Campaign's is built on the way to
+    # validating a file (its nested models' schemas are generated inside it) instead of one per
+    # model class at import.
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=False, defer_build=True
+    )
 
 
 class Image(_Strict):
@@ -134,7 +150,7 @@ class ThreadPart(_Strict):
     """A reply that follows its post, in order."""
 
     text: Text
-    images: list[Image] = Field(default_factory=list)
+    images: list[Image] = Field(default_factory=_new_list)
 
 
 class Post(_Strict):
@@ -148,13 +164,13 @@ class Post(_Strict):
     time: LocalTime | None = Field(None, description='Local time on `day`, "HH:MM".')
     text: Text
     link: str | None = Field(None, description="A link appended after the text.")
-    images: list[Image] = Field(default_factory=list)
+    images: list[Image] = Field(default_factory=_new_list)
     platforms: list[str] | None = Field(None, description="Overrides the campaign's platforms.")
     hashtags: list[str] | None = Field(
         None, description="Overrides the campaign's hashtags; [] = none."
     )
-    variants: dict[str, Variant] = Field(default_factory=dict)
-    thread: list[ThreadPart] = Field(default_factory=list)
+    variants: dict[str, Variant] = Field(default_factory=_new_dict)
+    thread: list[ThreadPart] = Field(default_factory=_new_list)
     quote_of: str | None = Field(
         None, description="URL of a post to quote (X and Bluesky); per platform in `variants`."
     )
@@ -167,10 +183,31 @@ class QuoteItem(_Strict):
     quote: Text
     name: Text
     role: str | None = None
-    images: list[Image] = Field(default_factory=list)
+    short: Text | None = Field(
+        None,
+        description="A shorter line for {quote} on platforms where the whole quote is too "
+        "long; the quote card still shows it all. Needs `quotes.card`.",
+    )
+    images: list[Image] = Field(default_factory=_new_list)
     platforms: list[str] | None = None
     hashtags: list[str] | None = None
-    variants: dict[str, Variant] = Field(default_factory=dict)
+    variants: dict[str, Variant] = Field(default_factory=_new_dict)
+
+
+class Card(_Strict):
+    """A picture of each quote (its words, name, role and a logo), attached to its posts."""
+
+    background: Text = Field("#ffffff", description='Background colour, "#RRGGBB".')
+    text_colour: Text = Field("#1a1a1a", description='Colour of the words, "#RRGGBB".')
+    logo: Text | None = Field(
+        None, description="Logo image in the bottom corner, relative to the campaign file's folder."
+    )
+    size: Text = Field("1080x1080", description='Width and height in pixels, "WIDTHxHEIGHT".')
+    font: Text | None = Field(
+        None,
+        description="A TrueType or OpenType font file to use instead of the DejaVu Sans shipped "
+        "with Clarion (absolute, or relative to the campaign file).",
+    )
 
 
 class Quotes(_Strict):
@@ -181,7 +218,8 @@ class Quotes(_Strict):
     days: list[int] | None = Field(
         None, description="Days of the campaign with quotes; default all."
     )
-    items: list[QuoteItem] = Field(default_factory=list)
+    items: list[QuoteItem] = Field(default_factory=_new_list)
+    card: Card | None = Field(None, description="Draw each quote into a picture for its posts.")
 
 
 class Dates(_Strict):
@@ -200,14 +238,14 @@ class Campaign(_Strict):
     timezone: Text = Field(description="IANA time zone, e.g. Europe/London.")
     dates: Dates
     platforms: list[str] = Field(min_length=1)
-    hashtags: list[str] = Field(default_factory=list)
+    hashtags: list[str] = Field(default_factory=_new_list)
     overflow: Literal["error", "thread"] = "error"
     grace: DurationMs | None = Field(
         None,
         description="How late a post may still go out (e.g. 15m, 1h); default 15m.",
     )
     accounts: dict[str, Id] = Field(
-        default_factory=dict,
+        default_factory=_new_dict,
         description="Which named account posts on each platform, e.g. {x: press-office}; "
         "default: the account called `default`.",
     )
@@ -217,5 +255,5 @@ class Campaign(_Strict):
     visibility: Literal["public", "unlisted", "followers"] = Field(
         "public", description="Who sees the posts on Mastodon (other platforms: always public)."
     )
-    posts: list[Post] = Field(default_factory=list)
+    posts: list[Post] = Field(default_factory=_new_list)
     quotes: Quotes | None = None

@@ -12,7 +12,6 @@ from clarion import platforms
 from clarion.campaign.model import Campaign, Post, QuoteItem
 from clarion.campaign.yamlsafe import Path_
 from clarion.planner import item_platforms, quote_of
-from clarion.platforms import quoting
 
 Add = Callable[..., None]
 
@@ -49,16 +48,20 @@ def _check_accounts(c: Campaign, add: Add) -> None:
 
 
 def _check_quotes(c: Campaign, path: Path_, item: Post | QuoteItem, add: Add) -> None:
-    quoting_names = [platforms.get(n).label for n in quoting.QUOTE_URLS]
     for name in item_platforms(c, item):
         if name not in platforms.REGISTRY:
             continue  # reported by the platform checks
         url, from_variant = effective_quote(item, name)
         if url is None:
             continue
+        # Imported here, not at the top: most campaigns quote nothing, and compiling its URL
+        # patterns is start-up time (`clarion validate`) for nothing.
+        from clarion.platforms import quoting
+
         where = (*path, "variants", name, "quote_of") if from_variant else (*path, "quote_of")
         label = platforms.get(name).label
         if not quoting.can_quote(name):
+            quoting_names = [platforms.get(n).label for n in quoting.QUOTE_URLS]
             add(
                 where,
                 f"{label} posts cannot quote another post (only {' and '.join(quoting_names)} "

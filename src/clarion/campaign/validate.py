@@ -9,7 +9,7 @@ import os
 import re
 import string
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfoNotFoundError
@@ -68,10 +68,13 @@ def _check_many(jobs: list[tuple[Path, str | None]]) -> list[_FileResult]:
     return [_check_one(path, display) for path, display in jobs]
 
 
-def _run_all(jobs: list[tuple[Path, str | None]]) -> list[_FileResult]:
+def _run_all(jobs: list[tuple[Path, str | None]]) -> Iterator[_FileResult]:
+    """Each file's result as it comes (in order)."""
     workers = min(os.cpu_count() or 1, 8)
     if len(jobs) < PARALLEL_FROM or workers < 2:
-        return _check_many(jobs)
+        for path, display in jobs:
+            yield _check_one(path, display)
+        return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -79,13 +82,19 @@ def _run_all(jobs: list[tuple[Path, str | None]]) -> list[_FileResult]:
     chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
     with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
-        return [r for part in pool.map(_check_many, chunks) for r in part]
+        for part in pool.map(_check_many, chunks):
+            yield from part
 
 
-def check_files(paths: Sequence[Path], displays: Sequence[str] | None = None) -> Checked:
+def check_files(
+    paths: Sequence[Path],
+    displays: Sequence[str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Checked:
     """Load, check and plan each file; campaigns with problems contribute no deliveries.
 
-    Many files are checked in parallel (one process per core); the result is the same."""
+    Many files are checked in parallel (one process per core); the result is the same.
+    ``progress(1)`` is called as each file is done (for a progress bar)."""
     result = Checked()
     slugs: dict[str, str] = {}
     jobs = [(path, displays[n] if displays else None) for n, path in enumerate(paths)]
@@ -104,6 +113,8 @@ def check_files(paths: Sequence[Path], displays: Sequence[str] | None = None) ->
                 result.campaigns.append(loaded)
                 result.deliveries.extend(one.deliveries)
         result.problems.extend(problems)
+        if progress is not None:
+            progress(1)
     return result
 
 
@@ -144,6 +155,10 @@ def check(loaded: Loaded) -> tuple[list[Delivery], list[Problem]]:
                 to_utc(slot.local, tz)
             except LocalTimeError as exc:
                 add(slot.time_path, str(exc))
+    if c.quotes is not None and (c.quotes.card or any(q.short for q in c.quotes.items)):
+        from clarion.render import cards  # draws the cards not cached yet (Pillow only then)
+
+        cards.check(loaded, add)
     blocking = bool(out)
     _check_images(loaded, add)
     if blocking:

@@ -97,7 +97,9 @@ def load(data: bytes) -> tuple[Any, SourceMap]:
             Mark(1, 1),
         )
     try:
-        text = data.decode("utf-8-sig")
+        # As data.decode("utf-8-sig") (a leading byte order mark dropped, error offsets counted
+        # after it), without importing that codec at each start.
+        text = (data[3:] if data.startswith(b"\xef\xbb\xbf") else data).decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise YamlError(

@@ -56,6 +56,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "manage:resolve_cmd",
         "Settle an unconfirmed delivery after checking the platform by hand.",
     ),
+    "completion": (
+        "completion:completion_cmd",
+        "Print the shell completion script for bash, zsh or fish.",
+    ),
     "accounts": (
         "accounts:accounts_group",
         "Save and check the platform accounts your campaigns post with.",

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -21,7 +24,17 @@ def campaign_files(func: F) -> F:
         required=True,
         type=click.Path(path_type=Path),
         metavar="FILE...",
+        shell_complete=_complete_campaign_files,
     )(func)
+
+
+def _complete_campaign_files(
+    ctx: click.Context, param: click.Parameter, incomplete: str
+) -> list[CompletionItem]:
+    """Shell completion: *.yaml and *.yml files, and folders (see clarion.cli.completion)."""
+    from clarion.cli.completion import campaign_files as complete
+
+    return complete(incomplete)
 
 
 def output_format(*choices: str) -> Callable[[F], F]:

@@ -29,7 +29,13 @@ if TYPE_CHECKING:
 )
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day to show.")
 @click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day to show.")
-@output_format("table", "json", "requests")
+@output_format("table", "json", "requests", "html", "ics")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write to this file instead of the screen (for html and ics).",
+)
 @pass_app
 def preview_cmd(
     app: AppContext,
@@ -38,16 +44,23 @@ def preview_cmd(
     start: dt.datetime | None,
     end: dt.datetime | None,
     fmt: str,
+    output: Path | None,
 ) -> None:
     """Show what will go out where and when, with the final text of every post.
 
     Days are the campaign's local days; --from and --to take dates like 2022-07-04.
     --format requests prints each platform's exact request (what `run-due --dry-run` shows at
-    the time), built by the same code that sends it.
-    An invalid campaign prints its problems and exits with status 1.
+    the time), built by the same code that sends it. --format html writes one self-contained page
+    of the week (open it offline, attach it to an email); --format ics a calendar file of the
+    week's posts. Use -o FILE for both.
+    An invalid campaign prints its problems and exits with status 1 (the html page shows them at
+    its top).
     """
     from clarion.cli.validate import checked_or_exit
 
+    if fmt in ("html", "ics"):
+        _render(app, files, fmt, output, only, start, end)
+        return
     result = checked_or_exit(app, files)
     chosen = [
         d
@@ -115,3 +128,56 @@ def _requests(campaigns: list[Loaded], chosen: list[Delivery]) -> dict[str, Any]
             }
         )
     return {"version": 1, "requests": out}
+
+
+def _render(
+    app: AppContext,
+    files: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+    only: tuple[str, ...],
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+) -> None:
+    """The html page or the ics calendar of the week, to ``output`` or the screen."""
+    from clarion.campaign.validate import check_files
+    from clarion.cli.options import expand
+    from clarion.cli.validate import report_problems
+
+    paths, shown = expand(files)
+    if not paths:
+        raise click.UsageError("No campaign files found (looked for *.yaml and *.yml).")
+    from clarion.cli.progress import progress
+
+    with progress(len(paths), "Checking campaign files") as advance:
+        result = check_files(paths, shown, advance)
+    chosen = [
+        d
+        for d in result.deliveries
+        if (not only or d.platform in only)
+        and (start is None or d.at.date() >= start.date())
+        and (end is None or d.at.date() <= end.date())
+    ]
+    if fmt == "html":
+        from clarion.render import html
+
+        data = html.render(result, chosen).encode("utf-8")
+    else:
+        if not result.ok:  # a calendar of a week that cannot go out would mislead
+            report_problems(app, result.problems, len(paths), err=True)
+            raise SystemExit(1)
+        from clarion.render import ics
+
+        data = ics.render(result, chosen)
+    if output is None:
+        import sys
+
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        output.write_bytes(data)
+        app.echo(f"Wrote {output} ({len(data):,} bytes).", err=True)
+    if not result.ok:
+        report_problems(app, result.problems, len(paths), err=True)
+        raise SystemExit(1)

@@ -32,6 +32,7 @@ def schedule_cmd(app: AppContext, files: tuple[Path, ...], fmt: str) -> None:
     """
     import datetime as dt
 
+    from clarion.cli.progress import progress
     from clarion.cli.validate import checked_or_exit
     from clarion.ledger.rows import ms
 
@@ -39,10 +40,12 @@ def schedule_cmd(app: AppContext, files: tuple[Path, ...], fmt: str) -> None:
     ledger = app.ledger()
     now = ms(dt.datetime.now(dt.UTC))
     reports = []
-    for loaded in result.campaigns:
-        mine = [d for d in result.deliveries if d.campaign == loaded.slug]
-        record, planned = to_ledger(loaded, mine)
-        reports.append(ledger.sync(record, planned, "clarion schedule", now))
+    with progress(len(result.campaigns), "Scheduling campaigns") as advance:
+        for loaded in result.campaigns:
+            mine = [d for d in result.deliveries if d.campaign == loaded.slug]
+            record, planned = to_ledger(loaded, mine)
+            reports.append(ledger.sync(record, planned, "clarion schedule", now))
+            advance(1)
     if fmt == "json":
         out = [
             {

@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
 #: Platform name -> "module:Class". The order is the order platforms are shown in.
 REGISTRY: dict[str, str] = {
-    "x": "clarion.platforms.x:X",
-    "facebook": "clarion.platforms.facebook:Facebook",
-    "mastodon": "clarion.platforms.mastodon:Mastodon",
-    "bluesky": "clarion.platforms.bluesky:Bluesky",
+    "x": "clarion.platforms.x.rules:X",
+    "facebook": "clarion.platforms.facebook.platform:Facebook",
+    "mastodon": "clarion.platforms.mastodon.rules:Mastodon",
+    "bluesky": "clarion.platforms.bluesky._rules:Bluesky",
 }
 
 #: Names people may write that mean a known platform (suggested in error messages).

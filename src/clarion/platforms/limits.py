@@ -14,7 +14,6 @@ secrets, and can be deleted at any time.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 from functools import cache
@@ -62,6 +61,8 @@ def save(platform: str, account: str, server: str, limits: dict[str, Any]) -> No
         "limits": kept,
     }
     tmp = path.with_suffix(".tmp")
+    import json
+
     tmp.write_text(json.dumps(record, indent=2, sort_keys=True), encoding="utf-8")
     tmp.replace(path)
     for_account.cache_clear()
@@ -69,6 +70,8 @@ def save(platform: str, account: str, server: str, limits: dict[str, Any]) -> No
 
 def read(platform: str, account: str) -> dict[str, Any] | None:
     """The saved record (``server``, ``read``, ``limits``), or None."""
+    import json
+
     try:
         data = json.loads(_file(platform, account).read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -7,7 +7,25 @@
 
 from __future__ import annotations
 
-from clarion.platforms.facebook.adapter import GRAPH_VERSION, FacebookAdapter
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from clarion.platforms.facebook.platform import Facebook
+
+if TYPE_CHECKING:
+    from clarion.platforms.facebook.adapter import GRAPH_VERSION, FacebookAdapter
+
+#: The adapter is loaded on first use only: validation and previews need just the rules above.
+_LAZY = {
+    "GRAPH_VERSION": "clarion.platforms.facebook.adapter",
+    "FacebookAdapter": "clarion.platforms.facebook.adapter",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["GRAPH_VERSION", "Facebook", "FacebookAdapter"]

@@ -58,7 +58,8 @@ _HEAVY = re.compile(f"[^{_LIGHT}]")
 def _emoji_runs() -> re.Pattern[str]:
     """Runs of code points that may be part of an emoji sequence (with maybe a keycap's base first):
     neither ASCII nor one of the letters and punctuation of :data:`_text.SIMPLE`."""
-    return re.compile(f"[#*0-9]?[^\\x00-\\x7f{_text.SIMPLE}]+")
+    compiled: re.Pattern[str] = _text.pattern(f"[#*0-9]?[^\\x00-\\x7f{_text.SIMPLE}]+")
+    return compiled
 
 
 _INVALID = re.compile(f"[{_urls.INVALID_CHARS}]")
