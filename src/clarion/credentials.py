@@ -49,6 +49,7 @@ __all__ = [
     "env_name",
     "keyring_username",
     "load",
+    "missing",
     "store",
     "where",
 ]
@@ -221,6 +222,20 @@ def load(
                 secrets.register(hit[0])
             found[name] = hit[0]
     return found
+
+
+def missing(
+    platform: str, account: str, found: Mapping[str, str], names: Sequence[str], what: str
+) -> str | None:
+    """None when every one of ``names`` was found; else what to set, in plain words (``what``
+    names the credentials: "Mastodon credentials", "Facebook Page credentials")."""
+    absent = [env_name(platform, account, name) for name in names if not found.get(name)]
+    if not absent:
+        return None
+    return (
+        f"no {what} for account {account!r}: set {' and '.join(absent)} "
+        "(in the environment, a .env file, or the system keyring)"
+    )
 
 
 def where(platform: str, account: str = DEFAULT_ACCOUNT, name: str = "") -> str | None:

@@ -8,6 +8,7 @@ answer is a typed outcome from :mod:`clarion.platforms.outcomes`.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib
 import logging
@@ -20,6 +21,18 @@ from clarion.platforms.base import Platform
 from clarion.platforms.outcomes import Outcome, ReconcileOutcome, Unknown
 
 log = logging.getLogger("clarion.platforms")
+
+
+def parse_instant(value: Any) -> dt.datetime | None:
+    """An ISO 8601 instant from a platform's answer or a delivery's due time, as aware UTC
+    (a time without an offset is taken as UTC); None when it is not one."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 def idempotency_key(delivery_key: str) -> str:

@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from clarion.platforms import _lazy
 from clarion.platforms.bluesky._rules import (
     MAX_TAG_BYTES,
     MAX_TAG_GRAPHEMES,
@@ -18,18 +18,13 @@ if TYPE_CHECKING:
     from clarion.platforms.bluesky.adapter import BlueskyAdapter, post_rkey
 
 #: The adapter is loaded on first use only: validation and previews need just the rules above.
-_LAZY = {
-    "BlueskyAdapter": "clarion.platforms.bluesky.adapter",
-    "post_rkey": "clarion.platforms.bluesky.adapter",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
+__getattr__ = _lazy.attributes(
+    __name__,
+    {
+        "BlueskyAdapter": "clarion.platforms.bluesky.adapter",
+        "post_rkey": "clarion.platforms.bluesky.adapter",
+    },
+)
 __all__ = [
     "MAX_TAG_BYTES",
     "MAX_TAG_GRAPHEMES",

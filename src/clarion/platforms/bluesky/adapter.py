@@ -82,17 +82,8 @@ class BlueskyAdapter(Adapter):
     def _missing(self, found: dict[str, str]) -> str | None:
         from clarion import credentials
 
-        missing = [
-            credentials.env_name("bluesky", self.account, name)
-            for name in ("handle", "app_password")
-            if not found.get(name)
-        ]
-        if not missing:
-            return None
-        return (
-            f"no Bluesky credentials for account {self.account!r}: set {' and '.join(missing)} "
-            "(in the environment, a .env file, or the system keyring)"
-        )
+        names = ("handle", "app_password")
+        return credentials.missing("bluesky", self.account, found, names, "Bluesky credentials")
 
     def _login(self) -> Any:
         """A client with a session (``com.atproto.server.createSession``), kept for later calls.

@@ -7,25 +7,20 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from clarion.platforms import _lazy
 from clarion.platforms.facebook.platform import Facebook
 
 if TYPE_CHECKING:
     from clarion.platforms.facebook.adapter import GRAPH_VERSION, FacebookAdapter
 
 #: The adapter is loaded on first use only: validation and previews need just the rules above.
-_LAZY = {
-    "GRAPH_VERSION": "clarion.platforms.facebook.adapter",
-    "FacebookAdapter": "clarion.platforms.facebook.adapter",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
+__getattr__ = _lazy.attributes(
+    __name__,
+    {
+        "GRAPH_VERSION": "clarion.platforms.facebook.adapter",
+        "FacebookAdapter": "clarion.platforms.facebook.adapter",
+    },
+)
 __all__ = ["GRAPH_VERSION", "Facebook", "FacebookAdapter"]

@@ -34,7 +34,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, ClassVar
 
-from clarion.platforms.adapter import AccountStatus, Adapter, Request, SendItem
+from clarion.platforms.adapter import AccountStatus, Adapter, Request, SendItem, parse_instant
 from clarion.platforms.facebook import graph
 from clarion.platforms.facebook.graph import GRAPH_VERSION, Answer, NoAnswer
 from clarion.platforms.facebook.platform import Facebook
@@ -71,16 +71,6 @@ def _same_text(a: str, b: str) -> bool:
     return norm(a) == norm(b)
 
 
-def _when(value: Any) -> dt.datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
 class FacebookAdapter(Adapter):
     """Publishes to one Facebook Page; see the module docstring."""
 
@@ -114,16 +104,11 @@ class FacebookAdapter(Adapter):
             public=("page_id", "graph_url"),
         )
         page, token = found.get("page_id"), found.get("page_token")
-        if not page or not token:
-            missing = [
-                credentials.env_name("facebook", self.account, name)
-                for name, value in (("page_id", page), ("page_token", token))
-                if not value
-            ]
-            return (
-                f"no Facebook Page credentials for account {self.account!r}: set "
-                f"{' and '.join(missing)} (in the environment, a .env file, or the system keyring)"
-            )
+        absent = credentials.missing(
+            "facebook", self.account, found, ("page_id", "page_token"), "Facebook Page credentials"
+        )
+        if absent or not page or not token:
+            return absent or "no Facebook Page credentials"
         base = (found.get("graph_url") or graph.DEFAULT_GRAPH_URL).rstrip("/")
         return page, token, f"{base}/{GRAPH_VERSION}"
 
@@ -264,7 +249,7 @@ class FacebookAdapter(Adapter):
         text = steps[-1]["fields"].get("message") if steps else None
         if not text:
             return Unknown("the post has no text to look it up by; check the Page by hand")
-        due = _when(request.due)
+        due = parse_instant(request.due)
         earliest = due - CLOCK_MARGIN if due else None
         params = {
             "fields": "id,message,created_time,permalink_url",
@@ -289,12 +274,12 @@ class FacebookAdapter(Adapter):
             posts = [p for p in data.get("data") or [] if isinstance(p, dict)]
             seen += len(posts)
             for post in posts:
-                created = _when(post.get("created_time"))
+                created = parse_instant(post.get("created_time"))
                 if earliest and created and created < earliest:
                     continue
                 if isinstance(post.get("message"), str) and _same_text(post["message"], text):
                     return Published(str(post["id"]), self._url(str(post["id"]), post))
-            times = [t for t in (_when(p.get("created_time")) for p in posts) if t]
+            times = [t for t in (parse_instant(p.get("created_time")) for p in posts) if t]
             if earliest and times and min(times) < earliest:
                 return Absent(f"not among the Page's posts since {earliest.isoformat()}")
             paging = data.get("paging") or {}

@@ -6,22 +6,14 @@ methods, when a post is really sent.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from clarion.platforms import _lazy
 from clarion.platforms.mastodon.rules import Mastodon, countable_text
 
 if TYPE_CHECKING:
     from clarion.platforms.mastodon.adapter import MastodonAdapter
 
 #: The adapter is loaded on first use only: validation and previews need just the rules above.
-_LAZY = {"MastodonAdapter": "clarion.platforms.mastodon.adapter"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
+__getattr__ = _lazy.attributes(__name__, {"MastodonAdapter": "clarion.platforms.mastodon.adapter"})
 __all__ = ["Mastodon", "MastodonAdapter", "countable_text"]

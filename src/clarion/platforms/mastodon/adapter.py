@@ -101,16 +101,11 @@ class MastodonAdapter(Adapter):
             "mastodon", self.account, names=("base_url", "access_token"), public=("base_url",)
         )
         base, token = found.get("base_url"), found.get("access_token")
-        if base is None or token is None:
-            missing = [
-                credentials.env_name("mastodon", self.account, name)
-                for name, value in (("base_url", base), ("access_token", token))
-                if not value
-            ]
-            return (
-                f"no Mastodon credentials for account {self.account!r}: set "
-                f"{' and '.join(missing)} (in the environment, a .env file, or the system keyring)"
-            )
+        absent = credentials.missing(
+            "mastodon", self.account, found, ("base_url", "access_token"), "Mastodon credentials"
+        )
+        if absent or not base or not token:
+            return absent or "no Mastodon credentials"
         return base, token
 
     def _client(self, base_url: str, token: str) -> Any:

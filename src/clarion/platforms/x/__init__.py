@@ -6,9 +6,9 @@ Importing this package stays cheap: tweepy and requests are imported by the adap
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from clarion.platforms import _lazy
 from clarion.platforms.x.rules import (
     EMOJI_WEIGHT,
     LIGHT_RANGES,
@@ -25,15 +25,7 @@ if TYPE_CHECKING:
     from clarion.platforms.x.adapter import XAdapter
 
 #: The adapter is loaded on first use only: validation and previews need just the rules above.
-_LAZY = {"XAdapter": "clarion.platforms.x.adapter"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
+__getattr__ = _lazy.attributes(__name__, {"XAdapter": "clarion.platforms.x.adapter"})
 __all__ = [
     "EMOJI_WEIGHT",
     "LIGHT_RANGES",

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clarion.platforms.adapter import AccountStatus, Adapter, Request, SendItem
+from clarion.platforms.adapter import AccountStatus, Adapter, Request, SendItem, parse_instant
 from clarion.platforms.outcomes import (
     Absent,
     Failed,
@@ -278,11 +278,11 @@ class XAdapter(Adapter):
             return Unknown(redact(f"could not read the account's posts on X: {_client_words(exc)}"))
         client.session.close()
         tweets = [t for t in page.get("data") or [] if isinstance(t, dict)]
-        due = _instant(request.due)
+        due = parse_instant(request.due)
         since = due - CLOCK_SKEW if due else None
         found, unsure = [], 0
         for tweet in tweets:
-            created = _instant(tweet.get("created_at"))
+            created = parse_instant(tweet.get("created_at"))
             if since and created and created < since:
                 continue
             same = _match.compare(tweet, sent)
@@ -295,7 +295,7 @@ class XAdapter(Adapter):
             return Published(post_id, f"https://x.com/{username}/status/{post_id}")
         whole = not (page.get("meta") or {}).get("next_token")
         older = since is not None and any(
-            (c := _instant(t.get("created_at"))) is not None and c < since for t in tweets
+            (c := parse_instant(t.get("created_at"))) is not None and c < since for t in tweets
         )
         if unsure:
             return Unknown(
@@ -343,14 +343,3 @@ def _client_words(exc: BaseException) -> str:
     if xapi.status_code(exc) is not None:
         return xapi.x_words(exc)
     return f"{type(exc).__name__}: {exc}"
-
-
-def _instant(value: Any) -> dt.datetime | None:
-    """An ISO 8601 instant (X's ``created_at``, a delivery's due time) as aware UTC, or None."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(dt.UTC) if parsed.tzinfo else None
