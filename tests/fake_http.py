@@ -51,6 +51,7 @@ from clarion.platforms.outcomes import (
     RetryLater,
     Unknown,
 )
+from tests.net import Serving
 
 #: A token no generic "looks like a secret" pattern catches: only its registration hides it.
 TOKEN = "fk7Qz1-revocable-9c4e2b"
@@ -142,26 +143,19 @@ class FakePlatformServer:
         self._lookup_script: list[str] = []
         self._hung: list[threading.Event] = []
         self._ids = itertools.count(1000)
-        self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.fake = self
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._serving = Serving(_Handler, _HTTPServer, fake=self)
 
     @property
     def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._serving.url
 
     def start(self) -> FakePlatformServer:
-        self._thread.start()
+        self._serving.start()
         return self
 
     def close(self) -> None:
         self.release()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        self._serving.close()
 
     def __enter__(self) -> FakePlatformServer:
         return self.start()

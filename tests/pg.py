@@ -10,7 +10,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.net import free_port
 
 
 @dataclass
@@ -44,12 +45,6 @@ def _bindir() -> Path | None:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def postgres_server(factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
@@ -90,7 +85,7 @@ def postgres_server(factory: pytest.TempPathFactory) -> Iterator[PostgresServer]
         check=True,
         capture_output=True,
     )
-    port = _free_port()
+    port = free_port()
     options = (
         f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
     )

@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -32,13 +30,14 @@ from clarion.engine import idempotency_key
 from clarion.ledger import open_ledger
 from clarion.platforms.adapter import SendItem
 from clarion.platforms.outcomes import Absent, Failed, Published, RetryLater, Unknown
+from tests.clarion_proc import ClarionCLI
 from tests.fake_http import TOKEN, FakePlatformServer, HttpFakeAdapter
 from tests.ledger.helpers import WEEK, utc
+from tests.net import closed_port
 from tests.pg import PostgresServer
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 T0 = utc("2022-07-04T08:00:00Z")  # WEEK's launch (09:00 in London) is due
 LAUNCH, PART2, DAY2, DAY3 = (
     "week:launch:mastodon",
@@ -67,13 +66,6 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up after {timeout} s waiting for {what}")
         time.sleep(0.02)
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 where nothing listens (connections are refused)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -106,48 +98,26 @@ class Proc:
         return f"clarion-test pid {self.popen.pid}"
 
 
-class Clarion:
+class Clarion(ClarionCLI):
     """Runs ``python -m clarion`` against one ledger and one fake platform."""
 
     def __init__(self, folder: Path, url: str, fake: FakePlatformServer) -> None:
-        self.folder = folder
-        self.url = url
+        platform = {
+            "CLARION_ADAPTERS": "*=tests.fake_http:HttpFakeAdapter",
+            "CLARION_FAKE_URL": fake.url,
+            "CLARION_FAKE_TOKEN": TOKEN,
+            "CLARION_FAKE_TIMEOUT": "30",
+        }
+        super().__init__(folder, platform, url)
         self.fake = fake
         self.log = folder / "clarion.log"
         self.procs: list[Proc] = []
-        #: Every stdout and stderr seen, for the look for leaked secrets.
-        self.outputs: list[str] = []
         self._n = itertools.count(1)
-
-    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CLARION_")}
-        env.update(
-            PYTHONPATH=str(ROOT),
-            CLARION_DATABASE_URL=self.url,
-            CLARION_ADAPTERS="*=tests.fake_http:HttpFakeAdapter",
-            CLARION_FAKE_URL=self.fake.url,
-            CLARION_FAKE_TOKEN=TOKEN,
-            CLARION_FAKE_TIMEOUT="30",
-            XDG_DATA_HOME=str(self.folder / "xdg-data"),  # where run-due keeps its lock
-            XDG_STATE_HOME=str(self.folder / "xdg-state"),
-            NO_COLOR="1",
-        )
-        env.update(extra or {})
-        return env
 
     def run(
         self, *args: str, env: dict[str, str] | None = None, timeout: float = 120
     ) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "clarion", *args],
-            env=self.env(env),
-            cwd=self.folder,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        self.outputs += [done.stdout, done.stderr]
-        return done
+        return super().run(*args, env=env, timeout=timeout)
 
     def start(self, *args: str, env: dict[str, str] | None = None) -> Proc:
         n = next(self._n)
@@ -155,7 +125,7 @@ class Clarion:
         with out.open("wb") as o, err.open("wb") as e:
             popen = subprocess.Popen(
                 [sys.executable, "-m", "clarion", *args],
-                env=self.env(env),
+                env=self.environment(env),
                 cwd=self.folder,
                 stdout=o,
                 stderr=e,
@@ -188,12 +158,6 @@ class Clarion:
         at = ["--now", now] if now else []
         return self.run("run-due", *at, "-vv", "--log-file", str(self.log), *args, env=env)
 
-    def status(self) -> dict[str, Any]:
-        done = self.run("status", "--format", "json")
-        assert done.returncode == 0, done.stderr
-        data: dict[str, Any] = json.loads(done.stdout)
-        return data
-
     def counts(self) -> Counter[str]:
         total: Counter[str] = Counter()
         for c in self.status()["campaigns"]:
@@ -205,17 +169,6 @@ class Clarion:
         assert done.returncode == 0, done.stderr
         data: dict[str, Any] = json.loads(done.stdout)
         return data
-
-    def path(self, key: str) -> list[str]:
-        """The states a delivery went through, in order."""
-        return [e["to"] for e in self.history(key)["events"]]
-
-    def states(self) -> dict[str, str]:
-        ledger = open_ledger(self.url)
-        try:
-            return {r.key: r.state.value for r in ledger.select("1 = 1")}
-        finally:
-            ledger.close()
 
     def ledger_text(self) -> str:
         """Every reason and error the ledger holds, as one text."""

@@ -15,12 +15,11 @@ import os
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from clarion.platforms.adapter import MediaItem, Request, SendItem
 from clarion.platforms.bluesky import BlueskyAdapter, post_rkey
 from clarion.platforms.outcomes import Absent, Failed, Published, RetryLater, Unknown
 from tests.conftest import png
+from tests.net import Serving
 from tests.servers.pds import Account, PdsServer, start_pds
 
 pytestmark = pytest.mark.slow
@@ -361,7 +361,7 @@ DID = "did:plc:stubstubstubstubstubstub"
 NOT_FOUND: Answer = (400, {}, {"error": "RecordNotFound", "message": "Could not locate record"})
 
 
-class Stub:
+class Stub(Serving):
     """An XRPC server on 127.0.0.1 answering each method from a script (last answer repeats)."""
 
     def __init__(self, did: str, answers: dict[str, list[Answer]]) -> None:
@@ -400,16 +400,11 @@ class Stub:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        super().__init__(Handler)
 
     def __enter__(self) -> Stub:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.start()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def recorded(name: str) -> dict[str, Any]:
@@ -535,7 +530,7 @@ def test_answers_are_classified(
 
 def test_a_refused_connection_is_retried_as_never_sent(monkeypatch: pytest.MonkeyPatch) -> None:
     with Stub(DID, {}) as stub:
-        port = stub.server.server_port
+        port = stub.port
     use(monkeypatch, f"http://127.0.0.1:{port}", "stub.test", "pw")  # closed: refused
     outcome = BlueskyAdapter().publish(BlueskyAdapter().build(item("refused", "Hello")))
     assert isinstance(outcome, RetryLater) and outcome.before_send, outcome
@@ -544,7 +539,7 @@ def test_a_refused_connection_is_retried_as_never_sent(monkeypatch: pytest.Monke
 # --- a proxy that loses answers ------------------------------------------------------------------
 
 
-class Proxy:
+class Proxy(Serving):
     """Forwards XRPC calls to ``target``; for ``drop`` it forwards, then closes the connection
     without an answer (the PDS has done the work; the client never hears)."""
 
@@ -584,16 +579,11 @@ class Proxy:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        super().__init__(Handler)
 
     def __enter__(self) -> Proxy:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.start()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def test_quote_posts_embed_the_quoted_post(

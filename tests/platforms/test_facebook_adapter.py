@@ -12,7 +12,6 @@ import datetime as dt
 import email.parser
 import email.policy
 import json
-import socket
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +28,7 @@ from clarion.platforms.adapter import MediaItem, Request, SendItem  # noqa: E402
 from clarion.platforms.facebook import GRAPH_VERSION, FacebookAdapter  # noqa: E402
 from clarion.platforms.outcomes import Absent, Failed, Published, RetryLater, Unknown  # noqa: E402
 from tests.conftest import png  # noqa: E402
+from tests.net import closed_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = ROOT.parent / "shared" / "fixtures" / "recorded" / "facebook"
@@ -387,12 +387,6 @@ def test_an_upload_error_stops_before_the_post(
     outcome = FacebookAdapter().publish(FacebookAdapter().build(item(media=images)))
     assert isinstance(outcome, Failed) and outcome.auth
     assert not any(c.request.url == FEED for c in rsps.calls)
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_connection_refused_is_retried_as_never_sent(

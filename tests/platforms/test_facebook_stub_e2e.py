@@ -15,24 +15,20 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
-import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from clarion.ledger import open_ledger
-from clarion.ledger.rows import DeliveryRow
+from tests.clarion_proc import ClarionCLI
 from tests.conftest import png
+from tests.net import closed_port
 from tests.servers.graph_stub import GraphStub
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parents[2]
 #: A token no generic "looks like a secret" pattern catches: only its registration hides it.
 TOKEN = "EAAJq7pageTokenForStub4471"
 ADAPTERS = "facebook=clarion.platforms.facebook:FacebookAdapter"
@@ -42,51 +38,27 @@ def iso(instant: dt.datetime) -> str:
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class Clarion:
+class Clarion(ClarionCLI):
     """``python -m clarion`` against one SQLite ledger and one Graph stub."""
 
     def __init__(self, folder: Path, stub: GraphStub) -> None:
-        self.folder = folder
+        platform = {
+            "CLARION_ADAPTERS": ADAPTERS,
+            "CLARION_FACEBOOK_PAGE_ID": stub.page_id,
+            "CLARION_FACEBOOK_PAGE_TOKEN": TOKEN,
+            "CLARION_FACEBOOK_GRAPH_URL": stub.url,
+            "CLARION_FACEBOOK_TIMEOUT": "5",
+        }
+        super().__init__(folder, platform)
         self.stub = stub
-        self.url = f"sqlite:///{folder / 'ledger.sqlite3'}"
         now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
         #: When every post of the campaign is due: the next minute but one.
         self.due = now + dt.timedelta(minutes=2)
-        self.outputs: list[str] = []
-        self.env: dict[str, str] = {}
         (folder / "a.png").write_bytes(png(2, 2))
         (folder / "b.png").write_bytes(png(3, 3))
 
     def at(self, minutes: float = 0) -> str:
         return iso(self.due + dt.timedelta(minutes=minutes))
-
-    def run(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CLARION_")}
-        env.update(
-            PYTHONPATH=str(ROOT),
-            CLARION_DATABASE_URL=self.url,
-            CLARION_ADAPTERS=ADAPTERS,
-            CLARION_ENV_FILE=str(self.folder / "no.env"),
-            CLARION_FACEBOOK_PAGE_ID=self.stub.page_id,
-            CLARION_FACEBOOK_PAGE_TOKEN=TOKEN,
-            CLARION_FACEBOOK_GRAPH_URL=self.stub.url,
-            CLARION_FACEBOOK_TIMEOUT="5",
-            XDG_DATA_HOME=str(self.folder / "xdg-data"),
-            XDG_STATE_HOME=str(self.folder / "xdg-state"),
-            NO_COLOR="1",
-        )
-        env.update(self.env)
-        env.update(extra)
-        done = subprocess.run(
-            [sys.executable, "-m", "clarion", *args],
-            env=env,
-            cwd=self.folder,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        self.outputs += [done.stdout, done.stderr]
-        return done
 
     def schedule(self, posts: str) -> None:
         day = self.due.date()
@@ -104,14 +76,7 @@ class Clarion:
     def run_due(
         self, minutes: float = 0, *args: str, **env: str
     ) -> subprocess.CompletedProcess[str]:
-        return self.run("run-due", "--now", self.at(minutes), "--log-file", "-", *args, **env)
-
-    def rows(self) -> dict[str, DeliveryRow]:
-        ledger = open_ledger(self.url)
-        try:
-            return {r.key: r for r in ledger.select("1 = 1")}
-        finally:
-            ledger.close()
+        return self.run("run-due", "--now", self.at(minutes), "--log-file", "-", *args, env=env)
 
     def events(self, key: str) -> list[tuple[str, str]]:
         """(state, reason) of every change of one delivery, read from the ledger itself."""
@@ -120,20 +85,6 @@ class Clarion:
             return [(e.to_state.value, e.reason) for e in ledger.events(key)]
         finally:
             ledger.close()
-
-    def states(self) -> dict[str, str]:
-        return {k: r.state.value for k, r in self.rows().items()}
-
-    def status(self) -> dict[str, Any]:
-        done = self.run("status", "--format", "json")
-        assert done.returncode == 0, done.stderr
-        data: dict[str, Any] = json.loads(done.stdout)
-        return data
-
-    def path(self, key: str) -> list[str]:
-        done = self.run("history", key, "--format", "json")
-        assert done.returncode == 0, done.stderr
-        return [e["to"] for e in json.loads(done.stdout)["events"]]
 
     def assert_no_token_anywhere(self) -> None:
         ledger = open_ledger(self.url)
@@ -253,12 +204,6 @@ def test_dry_run_payload_is_exactly_what_facebook_received(
         f"https://www.facebook.com/{posts['Two pictures']['id']}"
     )
     clarion.assert_no_token_anywhere()
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 LAUNCH = "fb:text:facebook"

@@ -29,6 +29,7 @@ from clarion import secrets  # noqa: E402
 from clarion.platforms.adapter import MediaItem, Request, SendItem  # noqa: E402
 from clarion.platforms.mastodon import MastodonAdapter  # noqa: E402
 from clarion.platforms.outcomes import Failed, Published, RetryLater, Unknown  # noqa: E402
+from tests.net import closed_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
@@ -332,13 +333,6 @@ def test_401_on_image_upload_fails_with_auth(rsps: Any, tmp_path: Path) -> None:
     image.write_bytes(b"\x89PNG\r\n\x1a\n")
     out = adapter().publish(adapter().build(item(media=(MediaItem(str(image), "alt"),))))
     assert out == Failed("The access token was revoked", auth=True)
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-    return port
 
 
 def test_connection_refused_retries_before_send(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,6 @@ import email.parser
 import email.policy
 import gzip
 import json
-import socket
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -37,6 +36,7 @@ from clarion.platforms.outcomes import (  # noqa: E402
 )
 from clarion.platforms.x import X, XAdapter  # noqa: E402
 from clarion.platforms.x.adapter import quote_id  # noqa: E402
+from tests.net import closed_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = ROOT.parent / "shared" / "fixtures" / "recorded" / "x"
@@ -468,12 +468,6 @@ def test_a_201_without_an_id_is_unknown(rsps: Any) -> None:
     rsps.add("POST", BASE + "/2/tweets", body="<html>oops</html>", status=201)
     out = XAdapter().publish(XAdapter().build(item()))
     assert isinstance(out, Unknown)
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def test_connection_refused_is_retried_as_never_sent(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import socket
 import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from clarion.ledger import open_ledger
-from clarion.ledger.rows import DeliveryRow
+from tests.clarion_proc import ClarionCLI
 from tests.conftest import png
+from tests.net import closed_port
 from tests.servers.x_stub import RECORDED, XStub
 
 pytestmark = [
@@ -33,7 +30,6 @@ pytestmark = [
     pytest.mark.skipif(not RECORDED.is_dir(), reason="recorded fixtures not found"),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
 T0 = dt.datetime(2022, 7, 4, 8, 0, tzinfo=dt.UTC)  # 09:00 in London: the launch is due
 LAUNCH, PART2, DAY2 = "xweek:launch:x", "xweek:launch:x#2", "xweek:day2:x"
 TWEETS = "POST /2/tweets"
@@ -84,51 +80,17 @@ def at(**delta: float) -> str:
     return (T0 + dt.timedelta(**delta)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Clarion:
+class Clarion(ClarionCLI):
     """``python -m clarion`` against one SQLite ledger and the stub X API."""
 
     def __init__(self, folder: Path, stub: XStub) -> None:
-        self.folder = folder
+        platform = {
+            "CLARION_ADAPTERS": "x=clarion.platforms.x:XAdapter",
+            "CLARION_X_TIMEOUT": "5",
+            **stub.env(),
+        }
+        super().__init__(folder, platform)
         self.stub = stub
-        self.url = f"sqlite:///{folder / 'ledger.sqlite3'}"
-        self.outputs: list[str] = []
-
-    def env(self, extra: dict[str, str] | None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CLARION_")}
-        env.update(
-            PYTHONPATH=str(ROOT),
-            CLARION_DATABASE_URL=self.url,
-            CLARION_ADAPTERS="x=clarion.platforms.x:XAdapter",
-            CLARION_ENV_FILE=str(self.folder / "none.env"),
-            CLARION_X_TIMEOUT="5",
-            PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
-            XDG_DATA_HOME=str(self.folder / "xdg-data"),
-            XDG_STATE_HOME=str(self.folder / "xdg-state"),
-            NO_COLOR="1",
-            **self.stub.env(),
-        )
-        env.update(extra or {})
-        return env
-
-    def run(
-        self, *args: str, env: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "clarion", *args],
-            env=self.env(env),
-            cwd=self.folder,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        self.outputs += [done.stdout, done.stderr]
-        return done
 
     def schedule(self, text: str) -> None:
         (self.folder / "banner.png").write_bytes(png(4, 2))
@@ -145,27 +107,6 @@ class Clarion:
         # -vv: the client libraries' own debug lines (requests_oauthlib prints the signed OAuth
         # header, urllib3 every request) are in the log too, and must be redacted there
         return self.run("run-due", "--now", now, "--log-file", log, "-vv", *args, env=env)
-
-    def rows(self) -> dict[str, DeliveryRow]:
-        ledger = open_ledger(self.url)
-        try:
-            return {r.key: r for r in ledger.select("1 = 1")}
-        finally:
-            ledger.close()
-
-    def states(self) -> dict[str, str]:
-        return {k: r.state.value for k, r in self.rows().items()}
-
-    def path(self, key: str) -> list[str]:
-        done = self.run("history", key, "--format", "json")
-        assert done.returncode == 0, done.stderr
-        return [e["to"] for e in json.loads(done.stdout)["events"]]
-
-    def status(self) -> dict[str, Any]:
-        done = self.run("status", "--format", "json")
-        assert done.returncode == 0, done.stderr
-        data: dict[str, Any] = json.loads(done.stdout)
-        return data
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from clarion.platforms.facebook import GRAPH_VERSION
+from tests.net import Serving
 
 ENDPOINTS = frozenset({"feed", "photos", "posts", "me", "debug_token"})
 STEPS = frozenset(
@@ -174,27 +175,20 @@ class GraphStub:
         self._posts: list[dict[str, Any]] = []
         self._photos: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
-        self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
-        self._httpd.stub = self
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        self._serving = Serving(_Handler, _HTTPServer, stub=self)
 
     @property
     def url(self) -> str:
         """The base URL (what ``CLARION_FACEBOOK_GRAPH_URL`` is set to; no version)."""
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._serving.url
 
     def start(self) -> GraphStub:
-        self._thread.start()
+        self._serving.start()
         return self
 
     def close(self) -> None:
         self._closing.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        self._serving.close()
 
     def __enter__(self) -> GraphStub:
         return self.start()

@@ -29,7 +29,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -37,7 +36,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.client import HTTPConnection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -45,16 +44,12 @@ from typing import Any
 
 import pytest
 
+from tests.net import Serving, free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 SNAC = ROOT / ".servers" / "snac2" / "usr" / "bin" / "snac"
 USER = "alice"
 OOB = "urn:ietf:wg:oauth:2.0:oob"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class HttpError(Exception):
@@ -333,34 +328,23 @@ class _ProxyServer(ThreadingHTTPServer):
     lock: threading.Lock
 
 
-@dataclass
-class RecordingProxy:
+class RecordingProxy(Serving):
     """A reverse proxy on 127.0.0.1 to ``target`` (``host:port``) that keeps every request."""
 
-    target: str
-    _server: _ProxyServer | None = field(default=None, repr=False)
+    httpd: _ProxyServer
+
+    def __init__(self, target: str) -> None:
+        super().__init__(
+            _ProxyHandler, _ProxyServer, target=target, records=[], lock=threading.Lock()
+        )
 
     def __enter__(self) -> RecordingProxy:
-        server = _ProxyServer(("127.0.0.1", 0), _ProxyHandler)
-        server.target, server.records, server.lock = self.target, [], threading.Lock()
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        self._server = server
+        self.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
     def records(self) -> list[Recorded]:
-        assert self._server is not None
-        with self._server.lock:
-            return list(self._server.records)
+        with self.httpd.lock:
+            return list(self.httpd.records)
 
 
 def bogus_token() -> str:

@@ -56,6 +56,7 @@ from urllib.parse import parse_qs, urlsplit
 import yaml
 
 from clarion.platforms import _urls
+from tests.net import Serving
 
 RECORDED = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "recorded" / "x"
 
@@ -201,29 +202,23 @@ class XStub:
         self._stop = threading.Event()
         first = int(self.recorded.tweet["data"]["id"])
         self._ids = itertools.count(first + 1)
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.stub = self
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
+        self._serving = Serving(_Handler, _Server, stub=self)
 
     # --- control -----------------------------------------------------------------------------
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._serving.url
 
     def __enter__(self) -> XStub:
-        self._thread.start()
+        self._serving.start()
         return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._stop.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self._serving.close()
 
     def fault(self, endpoint: str, kind: str, times: int = 1, **options: Any) -> None:
         """Answer the next ``times`` requests to ``endpoint`` with fault ``kind``."""

@@ -62,13 +62,7 @@ def preview_cmd(
         _render(app, files, fmt, output, only, start, end)
         return
     result = checked_or_exit(app, files)
-    chosen = [
-        d
-        for d in result.deliveries
-        if (not only or d.platform in only)
-        and (start is None or d.at.date() >= start.date())
-        and (end is None or d.at.date() <= end.date())
-    ]
+    chosen = _choose(result.deliveries, only, start, end)
     if fmt == "requests":
         app.echo(json.dumps(_requests(result.campaigns, chosen), indent=2, ensure_ascii=False))
         return
@@ -130,6 +124,22 @@ def _requests(campaigns: list[Loaded], chosen: list[Delivery]) -> dict[str, Any]
     return {"version": 1, "requests": out}
 
 
+def _choose(
+    deliveries: list[Delivery],
+    only: tuple[str, ...],
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+) -> list[Delivery]:
+    """The deliveries on the chosen platforms and local days (--platform, --from, --to)."""
+    return [
+        d
+        for d in deliveries
+        if (not only or d.platform in only)
+        and (start is None or d.at.date() >= start.date())
+        and (end is None or d.at.date() <= end.date())
+    ]
+
+
 def _render(
     app: AppContext,
     files: tuple[Path, ...],
@@ -151,13 +161,7 @@ def _render(
 
     with progress(len(paths), "Checking campaign files") as advance:
         result = check_files(paths, shown, advance)
-    chosen = [
-        d
-        for d in result.deliveries
-        if (not only or d.platform in only)
-        and (start is None or d.at.date() >= start.date())
-        and (end is None or d.at.date() <= end.date())
-    ]
+    chosen = _choose(result.deliveries, only, start, end)
     if fmt == "html":
         from clarion.render import html
 
