@@ -25,6 +25,7 @@ to ``CLARION_FAKE_URL`` with the token in ``CLARION_FAKE_TOKEN``, using only the
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import http.client
 import itertools
@@ -40,7 +41,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
 from clarion import secrets
-from clarion.platforms.adapter import AccountStatus, Adapter, Request, SendItem
+from clarion.delivery import Delivery
+from clarion.platforms.adapter import AccountStatus, Adapter, Request
 from clarion.platforms.mastodon import Mastodon
 from clarion.platforms.outcomes import (
     Absent,
@@ -365,16 +367,20 @@ class HttpFakeAdapter(Adapter):
         self.host = split.hostname or "127.0.0.1"
         self.port = split.port or 80
 
-    def build(self, item: SendItem) -> Request:
+    def build(self, d: Delivery, reply_to_id: str | None = None) -> Request:
+        # one fake serves every platform name: the request says which
+        return dataclasses.replace(super().build(d, reply_to_id), platform=d.platform)
+
+    def payload(self, d: Delivery, reply_to_id: str | None) -> dict[str, Any]:
         payload: dict[str, Any] = {
-            "status": item.text,
+            "status": d.text,
             "visibility": "public",
-            "platform": item.platform,
-            "idempotency_key": item.idempotency_key,
+            "platform": d.platform,
+            "idempotency_key": d.idempotency_key,
         }
-        if item.thread_index:
-            payload["in_reply_to_id"] = item.reply_to_id or f"<id of {item.reply_to_key}>"
-        return Request(item.platform, self.account, item.key, payload)
+        if d.thread_index:
+            payload["in_reply_to_id"] = reply_to_id or f"<id of {d.reply_to}>"
+        return payload
 
     def _headers(self, idempotency_key: str | None = None) -> dict[str, str]:
         headers = {

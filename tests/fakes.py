@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from clarion import secrets
-from clarion.platforms.adapter import AccountStatus, Adapter, Request, SendItem
+from clarion.delivery import Delivery
+from clarion.platforms.adapter import AccountStatus, Adapter, Request
 from clarion.platforms.mastodon import Mastodon
 from clarion.platforms.outcomes import (
     Absent,
@@ -62,11 +63,15 @@ class FakeAdapter(Adapter):
         self.name = name
         self.fake = FakeAdapter.platforms.setdefault((name, account), FakePlatform())
 
-    def build(self, item: SendItem) -> Request:
-        payload: dict[str, Any] = {"text": item.text, "idempotency_key": item.idempotency_key}
-        if item.thread_index:
-            payload["in_reply_to_id"] = item.reply_to_id or f"<id of {item.reply_to_key}>"
-        return Request(self.name, self.account, item.key, payload)
+    @property
+    def platform_name(self) -> str:
+        return self.name
+
+    def payload(self, d: Delivery, reply_to_id: str | None) -> dict[str, Any]:
+        payload: dict[str, Any] = {"text": d.text, "idempotency_key": d.idempotency_key}
+        if d.thread_index:
+            payload["in_reply_to_id"] = reply_to_id or f"<id of {d.reply_to}>"
+        return payload
 
     def publish(self, request: Request) -> Outcome:
         if FakeAdapter.on_publish:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import keyring
 import keyring.backends.fail
@@ -12,7 +13,8 @@ from click.testing import CliRunner
 
 from clarion import credentials, secrets
 from clarion.cli import cli
-from clarion.platforms.adapter import AccountStatus, Adapter, Request, SendItem
+from clarion.delivery import Delivery
+from clarion.platforms.adapter import AccountStatus, Adapter, Request
 from clarion.platforms.mastodon import Mastodon
 from clarion.platforms.outcomes import Outcome
 from tests.test_credentials import MemoryKeyring
@@ -27,7 +29,9 @@ class LoginAdapter(Adapter):
     secret_names = ("access_token",)
     setting_names = ("base_url",)
 
-    def build(self, item: SendItem) -> Request:  # pragma: no cover - not used here
+    def payload(  # pragma: no cover - not used here
+        self, d: Delivery, reply_to_id: str | None
+    ) -> dict[str, Any]:
         raise NotImplementedError
 
     def publish(self, request: Request) -> Outcome:  # pragma: no cover - not used here

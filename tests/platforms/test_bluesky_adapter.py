@@ -25,11 +25,12 @@ from typing import Any
 
 import pytest
 
-from clarion.engine import idempotency_key
-from clarion.platforms.adapter import MediaItem, Request, SendItem
+from clarion.delivery import Media, idempotency_key
+from clarion.platforms.adapter import Request
 from clarion.platforms.bluesky import BlueskyAdapter, post_rkey
 from clarion.platforms.outcomes import Absent, Failed, Published, RetryLater, Unknown
 from tests.conftest import png
+from tests.deliveries import MediaItem, Sendable, sendable
 from tests.net import Serving
 from tests.servers.pds import Account, PdsServer, start_pds
 
@@ -64,21 +65,19 @@ def account(pds: PdsServer, monkeypatch: pytest.MonkeyPatch) -> Account:
 def item(
     key: str,
     text: str,
-    media: tuple[MediaItem, ...] = (),
+    media: tuple[Media, ...] = (),
     part: int = 0,
     reply_to: str | None = None,
     **extra: Any,
-) -> SendItem:
-    return SendItem(
-        key=key,
-        platform="bluesky",
-        account="default",
-        text=text,
-        media=media,
+) -> Sendable:
+    return sendable(
+        key,
+        "bluesky",
+        text,
+        media,
         thread_index=part,
         reply_to_id=reply_to,
         reply_to_key=f"{key}-parent" if part else None,
-        idempotency_key=idempotency_key(key),
         **extra,
     )
 
@@ -105,7 +104,7 @@ def test_text_with_accents_and_emoji_gets_facets_at_utf8_byte_offsets(
         f"with @{account.handle} and @nobody.test."
     )
     adapter = BlueskyAdapter()
-    out = posted(adapter.publish(adapter.build(item("facets", text, language="fr"))))
+    out = posted(adapter.publish(adapter.build(*item("facets", text, language="fr"))))
 
     rkey = post_rkey(idempotency_key("facets"))
     assert out.post_id == f"at://{account.did}/app.bsky.feed.post/{rkey}"
@@ -137,7 +136,7 @@ def test_images_are_uploaded_with_alt_text_and_aspect_ratio(
         MediaItem(str(tmp_path / "tall.png"), "Une boîte grise, haute"),
     )
     adapter = BlueskyAdapter()
-    out = posted(adapter.publish(adapter.build(item("images", "Two pictures", media))))
+    out = posted(adapter.publish(adapter.build(*item("images", "Two pictures", media))))
 
     embed = pds.get_record(out.post_id)["value"]["embed"]
     assert embed["$type"] == "app.bsky.embed.images"
@@ -157,14 +156,16 @@ def test_a_three_part_thread_points_at_its_root_and_parent(
     pds: PdsServer, account: Account
 ) -> None:
     adapter = BlueskyAdapter()
-    first = posted(adapter.publish(adapter.build(item("thread", "1/3 Start"))))
+    first = posted(adapter.publish(adapter.build(*item("thread", "1/3 Start"))))
     second = posted(
         adapter.publish(
-            adapter.build(item("thread#2", "2/3 Middle", part=1, reply_to=first.post_id))
+            adapter.build(*item("thread#2", "2/3 Middle", part=1, reply_to=first.post_id))
         )
     )
     third = posted(
-        adapter.publish(adapter.build(item("thread#3", "3/3 End", part=2, reply_to=second.post_id)))
+        adapter.publish(
+            adapter.build(*item("thread#3", "3/3 End", part=2, reply_to=second.post_id))
+        )
     )
 
     records = {p.post_id: pds.get_record(p.post_id) for p in (first, second, third)}
@@ -185,13 +186,13 @@ def test_a_reply_to_a_post_that_does_not_exist_fails_and_sends_nothing(
 ) -> None:
     adapter = BlueskyAdapter()
     ghost = f"at://{account.did}/app.bsky.feed.post/{post_rkey('ghost')}"
-    out = adapter.publish(adapter.build(item("orphan", "Reply", part=1, reply_to=ghost)))
+    out = adapter.publish(adapter.build(*item("orphan", "Reply", part=1, reply_to=ghost)))
     assert isinstance(out, Failed) and "no post at" in out.reason
     assert pds.list_posts(account.did) == []
 
 
 def test_sending_the_same_request_again_leaves_one_post(pds: PdsServer, account: Account) -> None:
-    request = BlueskyAdapter().build(item("again", "Only once, please"))
+    request = BlueskyAdapter().build(*item("again", "Only once, please"))
     first = posted(BlueskyAdapter().publish(request))
     again = posted(BlueskyAdapter().publish(request))  # a fresh process, same delivery
 
@@ -206,7 +207,7 @@ def test_a_lost_answer_is_found_by_its_record_key_and_never_posted_twice(
     with Proxy(pds.url, drop="com.atproto.repo.createRecord") as proxy:
         use(monkeypatch, proxy.url, account.handle, account.password)
         adapter = BlueskyAdapter()
-        request = adapter.build(item("lost", "The answer to this one is lost"))
+        request = adapter.build(*item("lost", "The answer to this one is lost"))
         out = posted(adapter.publish(request))  # the PDS made it; the answer never came back
         assert proxy.dropped == 1
         assert BlueskyAdapter().reconcile(request) == out
@@ -217,7 +218,7 @@ def test_a_lost_answer_is_found_by_its_record_key_and_never_posted_twice(
 
 def test_reconcile_says_absent_when_the_post_was_never_made(account: Account) -> None:
     adapter = BlueskyAdapter()
-    assert isinstance(adapter.reconcile(adapter.build(item("never", "Never sent"))), Absent)
+    assert isinstance(adapter.reconcile(adapter.build(*item("never", "Never sent"))), Absent)
 
 
 def test_check_with_the_right_and_a_wrong_password(
@@ -231,7 +232,7 @@ def test_check_with_the_right_and_a_wrong_password(
     assert not bad.ok
     assert bad.problem is not None and "Invalid identifier or password" in bad.problem
     assert "not-the-password" not in bad.problem
-    out = BlueskyAdapter().publish(BlueskyAdapter().build(item("denied", "Hello")))
+    out = BlueskyAdapter().publish(BlueskyAdapter().build(*item("denied", "Hello")))
     assert isinstance(out, Failed) and out.auth and "Invalid identifier or password" in out.reason
 
 
@@ -239,11 +240,11 @@ def test_the_dry_run_payload_is_what_the_pds_stored(
     pds: PdsServer, account: Account, tmp_path: Path
 ) -> None:
     (tmp_path / "a.png").write_bytes(png(6, 4))
-    first = BlueskyAdapter().publish(BlueskyAdapter().build(item("dry", "Parent")))
+    first = BlueskyAdapter().publish(BlueskyAdapter().build(*item("dry", "Parent")))
     adapter = BlueskyAdapter()
     text = f"Über 😀 @{account.handle} https://example.org #Tag"
     request = adapter.build(
-        item(
+        *item(
             "dry#2",
             text,
             (MediaItem(str(tmp_path / "a.png"), "Alt"),),
@@ -524,7 +525,7 @@ def test_answers_are_classified(
         use(monkeypatch, stub.url, "stub.test", "pw")
         adapter = BlueskyAdapter()
         media = (MediaItem(str(tmp_path / "a.png"), "alt"),)
-        outcome = adapter.publish(adapter.build(item("stub", "Hello", media)))
+        outcome = adapter.publish(adapter.build(*item("stub", "Hello", media)))
     assert check(outcome), outcome
 
 
@@ -532,7 +533,7 @@ def test_a_refused_connection_is_retried_as_never_sent(monkeypatch: pytest.Monke
     with Stub(DID, {}) as stub:
         port = stub.port
     use(monkeypatch, f"http://127.0.0.1:{port}", "stub.test", "pw")  # closed: refused
-    outcome = BlueskyAdapter().publish(BlueskyAdapter().build(item("refused", "Hello")))
+    outcome = BlueskyAdapter().publish(BlueskyAdapter().build(*item("refused", "Hello")))
     assert isinstance(outcome, RetryLater) and outcome.before_send, outcome
 
 
@@ -590,15 +591,15 @@ def test_quote_posts_embed_the_quoted_post(
     pds: PdsServer, account: Account, tmp_path: Path
 ) -> None:
     adapter = BlueskyAdapter()
-    quoted = posted(adapter.publish(adapter.build(item("quoted", "Worth quoting"))))
+    quoted = posted(adapter.publish(adapter.build(*item("quoted", "Worth quoting"))))
     ref = {"uri": quoted.post_id, "cid": pds.get_record(quoted.post_id)["cid"]}
     (tmp_path / "q.png").write_bytes(png(2, 2))
 
-    by_url = posted(adapter.publish(adapter.build(item("q1", "See this", quote_of=quoted.url))))
+    by_url = posted(adapter.publish(adapter.build(*item("q1", "See this", quote_of=quoted.url))))
     with_image = posted(
         adapter.publish(
             adapter.build(
-                item(
+                *item(
                     "q2",
                     "And this",
                     (MediaItem(str(tmp_path / "q.png"), "Square"),),
@@ -689,8 +690,8 @@ def test_a_session_that_expired_between_posts_is_renewed_once(
     with Stub(DID, {"com.atproto.repo.createRecord": [made, expired, made]}) as stub:
         use(monkeypatch, stub.url, "stub.test", "pw")
         adapter = BlueskyAdapter()
-        first = adapter.publish(adapter.build(item("s1", "One")))
-        second = adapter.publish(adapter.build(item("s2", "Two")))
+        first = adapter.publish(adapter.build(*item("s1", "One")))
+        second = adapter.publish(adapter.build(*item("s2", "Two")))
     assert isinstance(first, Published) and isinstance(second, Published), (first, second)
     assert stub.calls == [
         "com.atproto.server.createSession",

@@ -24,10 +24,12 @@ import requests
 responses = pytest.importorskip("responses")
 
 from clarion import secrets  # noqa: E402
-from clarion.platforms.adapter import MediaItem, Request, SendItem  # noqa: E402
+from clarion.delivery import Media  # noqa: E402
+from clarion.platforms.adapter import Request  # noqa: E402
 from clarion.platforms.facebook import GRAPH_VERSION, FacebookAdapter  # noqa: E402
 from clarion.platforms.outcomes import Absent, Failed, Published, RetryLater, Unknown  # noqa: E402
 from tests.conftest import png  # noqa: E402
+from tests.deliveries import MediaItem, Sendable, sendable  # noqa: E402
 from tests.net import closed_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,19 +59,9 @@ def error_body(code: int, message: str, subcode: int | None = None) -> dict[str,
 
 
 def item(
-    text: str = "Launch day! https://example.org/launch", media: tuple[MediaItem, ...] = ()
-) -> SendItem:
-    return SendItem(
-        key="week:launch:facebook",
-        platform="facebook",
-        account="default",
-        text=text,
-        media=media,
-        thread_index=0,
-        reply_to_id=None,
-        reply_to_key=None,
-        idempotency_key="0f1e2d3c4b5a69788796a5b4c3d2e1f0",
-    )
+    text: str = "Launch day! https://example.org/launch", media: tuple[Media, ...] = ()
+) -> Sendable:
+    return sendable("week:launch:facebook", "facebook", text, media)
 
 
 @pytest.fixture(autouse=True)
@@ -130,7 +122,7 @@ def assert_token_only_in_header(req: Any) -> None:
 
 
 def test_a_text_post_is_one_feed_request_with_the_message_and_no_link_field() -> None:
-    request = FacebookAdapter().build(item())
+    request = FacebookAdapter().build(*item())
     assert request.payload == {
         "graph_url": BASE,
         "requests": [
@@ -146,7 +138,7 @@ def test_a_text_post_is_one_feed_request_with_the_message_and_no_link_field() ->
 def test_one_image_is_one_photos_request_with_its_alt_text(
     images: tuple[MediaItem, MediaItem],
 ) -> None:
-    request = FacebookAdapter().build(item(media=images[:1]))
+    request = FacebookAdapter().build(*item(media=images[:1]))
     assert request.payload["requests"] == [
         {
             "method": "POST",
@@ -163,7 +155,7 @@ def test_one_image_is_one_photos_request_with_its_alt_text(
 def test_several_images_are_unpublished_uploads_then_a_feed_post_naming_them(
     images: tuple[MediaItem, MediaItem],
 ) -> None:
-    steps = FacebookAdapter().build(item(media=images)).payload["requests"]
+    steps = FacebookAdapter().build(*item(media=images)).payload["requests"]
     assert [s["path"] for s in steps] == [f"/{PAGE}/photos", f"/{PAGE}/photos", f"/{PAGE}/feed"]
     assert steps[0]["fields"] == {"published": "false", "alt_text_custom": images[0].alt}
     assert steps[1]["files"] == {"source": images[1].file}
@@ -180,7 +172,7 @@ def test_build_works_without_credentials_and_shows_where_the_page_id_goes(
     monkeypatch.delenv("CLARION_FACEBOOK_PAGE_ID")
     monkeypatch.delenv("CLARION_FACEBOOK_PAGE_TOKEN")
     monkeypatch.delenv("CLARION_FACEBOOK_GRAPH_URL")
-    request = FacebookAdapter().build(item())
+    request = FacebookAdapter().build(*item())
     assert request.payload["graph_url"] == f"https://graph.facebook.com/{GRAPH_VERSION}"
     assert request.payload["requests"][0]["path"] == "/{page-id}/feed"
     outcome = FacebookAdapter().publish(request)
@@ -189,7 +181,7 @@ def test_build_works_without_credentials_and_shows_where_the_page_id_goes(
 
 
 def test_a_reply_is_refused_without_sending(rsps: Any) -> None:
-    reply = replace(item(), thread_index=1, reply_to_key="week:launch:facebook")
+    reply = replace(item().delivery, thread_index=1, reply_to="week:launch:facebook")
     outcome = FacebookAdapter().publish(FacebookAdapter().build(reply))
     assert isinstance(outcome, Failed) and "no threads" in outcome.reason
     assert len(rsps.calls) == 0
@@ -204,7 +196,7 @@ def test_a_text_post_sends_the_built_fields_with_a_timeout(
     monkeypatch.setenv("CLARION_FACEBOOK_TIMEOUT", "7.5")
     rsps.post(FEED, json={"id": f"{PAGE}_555"})
     adapter = FacebookAdapter()
-    request = adapter.build(item())
+    request = adapter.build(*item())
     assert adapter.publish(request) == Published(
         f"{PAGE}_555", f"https://www.facebook.com/{PAGE}_555"
     )
@@ -219,7 +211,7 @@ def test_one_image_goes_up_with_message_alt_text_and_file(
 ) -> None:
     rsps.post(PHOTOS, json={"id": "778899", "post_id": f"{PAGE}_556"})
     adapter = FacebookAdapter()
-    request = adapter.build(item(media=images[:1]))
+    request = adapter.build(*item(media=images[:1]))
     assert adapter.publish(request) == Published(
         f"{PAGE}_556", f"https://www.facebook.com/{PAGE}_556"
     )
@@ -236,7 +228,7 @@ def test_several_images_attach_the_ids_the_uploads_returned(
     rsps.post(PHOTOS, json={"id": "111"})
     rsps.post(PHOTOS, json={"id": "222"})
     rsps.post(FEED, json={"id": f"{PAGE}_557"})
-    outcome = FacebookAdapter().publish(FacebookAdapter().build(item(media=images)))
+    outcome = FacebookAdapter().publish(FacebookAdapter().build(*item(media=images)))
     assert outcome == Published(f"{PAGE}_557", f"https://www.facebook.com/{PAGE}_557")
     uploads = [multipart(c.request) for c in rsps.calls[:2]]
     assert [u[0] for u in uploads] == [
@@ -253,7 +245,7 @@ def test_several_images_attach_the_ids_the_uploads_returned(
 
 def test_a_missing_image_fails_without_sending(rsps: Any, tmp_path: Path) -> None:
     gone = MediaItem(str(tmp_path / "gone.png"), "Gone")
-    outcome = FacebookAdapter().publish(FacebookAdapter().build(item(media=(gone,))))
+    outcome = FacebookAdapter().publish(FacebookAdapter().build(*item(media=(gone,))))
     assert isinstance(outcome, Failed) and "could not read the image" in outcome.reason
     assert len(rsps.calls) == 0
 
@@ -267,7 +259,7 @@ def test_recorded_code_100_errors_fail_the_delivery_in_facebooks_words(
 ) -> None:
     body = recorded(name)
     rsps.post(FEED, json=body, status=400)
-    outcome = FacebookAdapter().publish(FacebookAdapter().build(item()))
+    outcome = FacebookAdapter().publish(FacebookAdapter().build(*item()))
     assert isinstance(outcome, Failed)
     assert not outcome.auth and not outcome.duplicate
     assert body["error"]["message"] in outcome.reason
@@ -295,7 +287,7 @@ def test_refused_tokens_and_permissions_fail_and_pause_the_account(
     rsps: Any, code: int, message: str, subcode: int | None
 ) -> None:
     rsps.post(FEED, json=error_body(code, message, subcode), status=400)
-    outcome = FacebookAdapter().publish(FacebookAdapter().build(item()))
+    outcome = FacebookAdapter().publish(FacebookAdapter().build(*item()))
     assert isinstance(outcome, Failed) and outcome.auth
     assert f"code {code}" in outcome.reason
     assert message.split(":")[0] in outcome.reason
@@ -322,7 +314,7 @@ def test_throttling_is_retried_not_before_facebook_says(rsps: Any, code: int, me
         },
     )
     before = dt.datetime.now(dt.UTC)
-    outcome = FacebookAdapter().publish(FacebookAdapter().build(item()))
+    outcome = FacebookAdapter().publish(FacebookAdapter().build(*item()))
     assert isinstance(outcome, RetryLater) and outcome.before_send
     assert outcome.not_before is not None
     wait = outcome.not_before - before
@@ -337,13 +329,13 @@ def test_throttling_without_a_regain_time_has_no_reset_instant(rsps: Any) -> Non
         status=400,
         headers={"X-App-Usage": json.dumps({"call_count": 100, "total_time": 12})},
     )
-    outcome = FacebookAdapter().publish(FacebookAdapter().build(item()))
+    outcome = FacebookAdapter().publish(FacebookAdapter().build(*item()))
     assert isinstance(outcome, RetryLater) and outcome.not_before is None
 
 
 def test_a_duplicate_is_reported_as_one(rsps: Any) -> None:
     rsps.post(FEED, json=error_body(506, "(#506) Duplicate status message"), status=400)
-    outcome = FacebookAdapter().publish(FacebookAdapter().build(item()))
+    outcome = FacebookAdapter().publish(FacebookAdapter().build(*item()))
     assert isinstance(outcome, Failed) and outcome.duplicate and not outcome.auth
     assert "(#506) Duplicate status message" in outcome.reason
 
@@ -362,12 +354,12 @@ def test_unknown_errors_after_sending_the_post_are_unknown(
 ) -> None:
     kwargs = {"json": body} if isinstance(body, dict) else {"body": body}
     rsps.post(FEED, status=status, **kwargs)
-    outcome = FacebookAdapter().publish(FacebookAdapter().build(item()))
+    outcome = FacebookAdapter().publish(FacebookAdapter().build(*item()))
     assert isinstance(outcome, Unknown)
     assert "may or may not" in outcome.reason
     # the same answer to an unpublished photo upload: nothing was posted, safe to retry
     rsps.post(PHOTOS, status=status, **kwargs)
-    outcome = FacebookAdapter().publish(FacebookAdapter().build(item(media=images)))
+    outcome = FacebookAdapter().publish(FacebookAdapter().build(*item(media=images)))
     assert isinstance(outcome, RetryLater) and "nothing was posted" in outcome.reason
 
 
@@ -375,7 +367,7 @@ def test_but_a_single_photo_post_is_the_post_itself(
     rsps: Any, images: tuple[MediaItem, MediaItem]
 ) -> None:
     rsps.post(PHOTOS, json=error_body(1, "An unknown error has occurred."), status=500)
-    outcome = FacebookAdapter().publish(FacebookAdapter().build(item(media=images[:1])))
+    outcome = FacebookAdapter().publish(FacebookAdapter().build(*item(media=images[:1])))
     assert isinstance(outcome, Unknown)
 
 
@@ -384,7 +376,7 @@ def test_an_upload_error_stops_before_the_post(
 ) -> None:
     rsps.post(PHOTOS, json={"id": "111"})
     rsps.post(PHOTOS, json=error_body(190, "Error validating access token"), status=400)
-    outcome = FacebookAdapter().publish(FacebookAdapter().build(item(media=images)))
+    outcome = FacebookAdapter().publish(FacebookAdapter().build(*item(media=images)))
     assert isinstance(outcome, Failed) and outcome.auth
     assert not any(c.request.url == FEED for c in rsps.calls)
 
@@ -395,7 +387,7 @@ def test_connection_refused_is_retried_as_never_sent(
     url = f"http://127.0.0.1:{closed_port()}"
     monkeypatch.setenv("CLARION_FACEBOOK_GRAPH_URL", url)
     rsps.add_passthru(url)
-    outcome = FacebookAdapter().publish(FacebookAdapter().build(item()))
+    outcome = FacebookAdapter().publish(FacebookAdapter().build(*item()))
     assert isinstance(outcome, RetryLater) and outcome.before_send
     assert "could not reach Facebook" in outcome.reason
 
@@ -418,7 +410,7 @@ def test_network_failures_before_and_after_sending(
     rsps: Any, error: Exception, expected: type
 ) -> None:
     rsps.post(FEED, body=error)
-    outcome = FacebookAdapter().publish(FacebookAdapter().build(item()))
+    outcome = FacebookAdapter().publish(FacebookAdapter().build(*item()))
     assert isinstance(outcome, expected)
 
 
@@ -426,7 +418,7 @@ def test_the_token_is_redacted_from_every_error(rsps: Any) -> None:
     body = error_body(190, f"Malformed access token {TOKEN}")
     rsps.post(FEED, json=body, status=400)
     rsps.get(f"{BASE}/me", body=requests.exceptions.ConnectionError(f"?input_token={TOKEN}"))
-    outcome = FacebookAdapter().publish(FacebookAdapter().build(item()))
+    outcome = FacebookAdapter().publish(FacebookAdapter().build(*item()))
     assert isinstance(outcome, Failed) and outcome.auth
     assert TOKEN not in outcome.reason and "Malformed access token ***" in outcome.reason
     status = FacebookAdapter().check()
@@ -457,7 +449,7 @@ def listed(
 def test_reconcile_finds_the_post_by_its_text(rsps: Any) -> None:
     rsps.get(POSTS, json=listed("Something else", "Launch day! https://example.org/launch\n"))
     adapter = FacebookAdapter()
-    outcome = adapter.reconcile(adapter.build(item()))
+    outcome = adapter.reconcile(adapter.build(*item()))
     assert outcome == Published(f"{PAGE}_1", "https://www.facebook.com/permalink/1")
     query = parse_qs(urlsplit(rsps.calls[0].request.url).query)
     assert query == {"fields": ["id,message,created_time,permalink_url"], "limit": ["50"]}
@@ -468,14 +460,14 @@ def test_reconcile_finds_the_post_by_its_text(rsps: Any) -> None:
 def test_reconcile_says_absent_only_after_seeing_every_post(rsps: Any) -> None:
     rsps.get(POSTS, json=listed("Something else"))
     adapter = FacebookAdapter()
-    assert isinstance(adapter.reconcile(adapter.build(item())), Absent)
+    assert isinstance(adapter.reconcile(adapter.build(*item())), Absent)
 
 
 def test_reconcile_is_unknown_when_the_page_has_more_posts_than_it_read(rsps: Any) -> None:
     for _ in range(3):
         rsps.get(POSTS, json=listed("Something else", more=True))
     adapter = FacebookAdapter()
-    outcome = adapter.reconcile(adapter.build(item()))
+    outcome = adapter.reconcile(adapter.build(*item()))
     assert isinstance(outcome, Unknown) and "has more" in outcome.reason
     assert parse_qs(urlsplit(rsps.calls[1].request.url).query)["after"] == ["QVFI"]
 
@@ -484,7 +476,7 @@ def test_reconcile_with_a_due_time_ignores_older_posts_and_stops_at_them(rsps: A
     # the same text a year earlier is another post; the listing reaches back past the due time
     rsps.get(POSTS, json=listed("Launch day! https://example.org/launch", more=True))
     adapter = FacebookAdapter()
-    request = adapter.build(item())
+    request = adapter.build(*item())
     dated = Request(
         request.platform,
         request.account,
@@ -508,12 +500,12 @@ def test_reconcile_that_cannot_read_the_posts_decides_nothing(
 ) -> None:
     rsps.get(POSTS, json=body, status=status)
     adapter = FacebookAdapter()
-    assert isinstance(adapter.reconcile(adapter.build(item())), expected)
+    assert isinstance(adapter.reconcile(adapter.build(*item())), expected)
 
 
 def test_reconcile_without_text_cannot_tell(rsps: Any, images: tuple[MediaItem, MediaItem]) -> None:
     adapter = FacebookAdapter()
-    outcome = adapter.reconcile(adapter.build(item(text="", media=images[:1])))
+    outcome = adapter.reconcile(adapter.build(*item(text="", media=images[:1])))
     assert isinstance(outcome, Unknown)
 
 

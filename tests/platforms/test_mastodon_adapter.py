@@ -26,9 +26,11 @@ pytest.importorskip("mastodon")
 responses = pytest.importorskip("responses")
 
 from clarion import secrets  # noqa: E402
-from clarion.platforms.adapter import MediaItem, Request, SendItem  # noqa: E402
+from clarion.delivery import Media, idempotency_key  # noqa: E402
+from clarion.platforms.adapter import Request  # noqa: E402
 from clarion.platforms.mastodon import MastodonAdapter  # noqa: E402
 from clarion.platforms.outcomes import Failed, Published, RetryLater, Unknown  # noqa: E402
+from tests.deliveries import MediaItem, Sendable, sendable  # noqa: E402
 from tests.net import closed_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,21 +89,19 @@ def form(body: str | bytes | None) -> dict[str, list[str]]:
 def item(
     text: str = "Toot!",
     *,
-    media: tuple[MediaItem, ...] = (),
+    media: tuple[Media, ...] = (),
     reply_to_id: str | None = None,
     reply_to_key: str | None = None,
     thread_index: int = 0,
-) -> SendItem:
-    return SendItem(
-        key="launch/mastodon/default/0",
-        platform="mastodon",
-        account="default",
-        text=text,
-        media=media,
+) -> Sendable:
+    return sendable(
+        "launch/mastodon/default/0",
+        "mastodon",
+        text,
+        media,
         thread_index=thread_index,
         reply_to_id=reply_to_id,
         reply_to_key=reply_to_key,
-        idempotency_key="0f1e2d3c4b5a69788796a5b4c3d2e1f0",
     )
 
 
@@ -153,14 +153,14 @@ def assert_sent_as_built(request: Request, sent: Any) -> dict[str, list[str]]:
 
 def test_build_is_the_exact_json_request(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLARION_MASTODON_LANGUAGE", "en")
-    req = adapter().build(item("Hi", media=(MediaItem("/tmp/a.png", "a cat"),)))
+    req = adapter().build(*item("Hi", media=(MediaItem("/tmp/a.png", "a cat"),)))
     assert req.platform == "mastodon" and req.account == "default"
     assert req.payload == {
         "status": "Hi",
         "visibility": "public",
         "language": "en",
         "in_reply_to_id": None,
-        "idempotency_key": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+        "idempotency_key": idempotency_key("launch/mastodon/default/0"),
         "media": [{"file": "/tmp/a.png", "description": "a cat"}],
     }
     assert json.loads(json.dumps(req.payload)) == req.payload
@@ -168,7 +168,7 @@ def test_build_is_the_exact_json_request(monkeypatch: pytest.MonkeyPatch) -> Non
 
 def test_dry_run_reply_shows_a_placeholder_and_is_never_sent(rsps: Any) -> None:
     a = adapter()
-    req = a.build(item(thread_index=1, reply_to_key="launch/mastodon/default/0"))
+    req = a.build(*item(thread_index=1, reply_to_key="launch/mastodon/default/0"))
     assert req.payload["in_reply_to_id"] == "<id of launch/mastodon/default/0>"
     out = a.publish(req)
     assert isinstance(out, Failed) and "no Mastodon id yet" in out.reason
@@ -181,7 +181,7 @@ def test_dry_run_reply_shows_a_placeholder_and_is_never_sent(rsps: Any) -> None:
 def test_post_is_published_with_the_servers_id_and_url(rsps: Any) -> None:
     exchange = recorded("test_status_postNone-public", "POST", "/api/v1/statuses")
     replay(rsps, exchange)
-    req = adapter().build(item("Toot!"))
+    req = adapter().build(*item("Toot!"))
     out = adapter().publish(req)
     assert out == Published(
         "117020585924712638", "http://localhost:3000/@mastodonpy_test/117020585924712638"
@@ -195,7 +195,7 @@ def test_reply_sends_in_reply_to_id(rsps: Any) -> None:
     exchange = recorded("test_status_reply", "POST", "/api/v1/statuses", 1)
     replay(rsps, exchange)
     req = adapter().build(
-        item("@mastodonpy_test_2 same!", thread_index=1, reply_to_id="117020583245459824")
+        *item("@mastodonpy_test_2 same!", thread_index=1, reply_to_id="117020583245459824")
     )
     out = adapter().publish(req)
     assert out == Published("117020583258292382", "http://localhost:3000/@admin/117020583258292382")
@@ -219,7 +219,7 @@ def test_media_is_uploaded_waited_for_then_attached(rsps: Any, tmp_path: Path) -
     image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
 
     req = adapter().build(
-        item("LOL check this out", media=(MediaItem(str(image), "me when a cat"),))
+        *item("LOL check this out", media=(MediaItem(str(image), "me when a cat"),))
     )
     out = adapter().publish(req)
 
@@ -239,13 +239,13 @@ def test_media_still_processing_after_the_deadline_retries(rsps: Any, tmp_path: 
     replay(rsps, recorded("test_media_postFalse", "POST", "/api/v2/media"))
     image = tmp_path / "cat.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n")
-    req = adapter().build(item(media=(MediaItem(str(image), "alt"),)))
+    req = adapter().build(*item(media=(MediaItem(str(image), "alt"),)))
     out = adapter(media_wait_s=0.0).publish(req)
     assert isinstance(out, RetryLater) and "nothing was posted" in out.reason
 
 
 def test_missing_image_file_fails_in_plain_words(rsps: Any, tmp_path: Path) -> None:
-    req = adapter().build(item(media=(MediaItem(str(tmp_path / "gone.png"), "alt"),)))
+    req = adapter().build(*item(media=(MediaItem(str(tmp_path / "gone.png"), "alt"),)))
     out = adapter().publish(req)
     assert isinstance(out, Failed) and "could not read the image" in out.reason
 
@@ -253,7 +253,7 @@ def test_missing_image_file_fails_in_plain_words(rsps: Any, tmp_path: Path) -> N
 def test_422_fails_with_the_servers_words(rsps: Any) -> None:
     exchange = recorded("test_status_empty", "POST", "/api/v1/statuses")
     replay(rsps, exchange)
-    out = adapter().publish(adapter().build(item("")))
+    out = adapter().publish(adapter().build(*item("")))
     words = json.loads(exchange["response"]["body"]["string"])["error"]
     assert out == Failed(words)
 
@@ -261,14 +261,14 @@ def test_422_fails_with_the_servers_words(rsps: Any) -> None:
 def test_422_over_the_limit(rsps: Any) -> None:
     words = "Validation failed: Text character limit of 500 exceeded"
     rsps.add("POST", f"{BASE}/api/v1/statuses", json={"error": words}, status=422)
-    assert adapter().publish(adapter().build(item("x" * 501))) == Failed(words)
+    assert adapter().publish(adapter().build(*item("x" * 501))) == Failed(words)
 
 
 def test_404_reply_target_gone_fails(rsps: Any) -> None:
     # the recorded 404 body, answered to a reply whose parent no longer exists
     exchange = recorded("test_status_missing", "GET", "/api/v1/statuses/0")
     replay(rsps, exchange, "POST", f"{BASE}/api/v1/statuses")
-    out = adapter().publish(adapter().build(item(thread_index=1, reply_to_id="0")))
+    out = adapter().publish(adapter().build(*item(thread_index=1, reply_to_id="0")))
     assert out == Failed("Not Found")
 
 
@@ -288,7 +288,7 @@ def test_429_retries_after_the_servers_reset(rsps: Any) -> None:
             "X-RateLimit-Reset": reset.isoformat().replace("+00:00", ".000000Z"),
         },
     )
-    out = adapter().publish(adapter().build(item()))
+    out = adapter().publish(adapter().build(*item()))
     assert isinstance(out, RetryLater) and out.before_send
     assert out.not_before is not None
     assert abs((out.not_before - reset).total_seconds()) < 2
@@ -297,7 +297,7 @@ def test_429_retries_after_the_servers_reset(rsps: Any) -> None:
 
 def test_429_without_reset_header_still_retries(rsps: Any) -> None:
     rsps.add("POST", f"{BASE}/api/v1/statuses", json={"error": "Too many requests"}, status=429)
-    out = adapter().publish(adapter().build(item()))
+    out = adapter().publish(adapter().build(*item()))
     assert isinstance(out, RetryLater) and out.not_before is None
 
 
@@ -305,7 +305,7 @@ def test_429_without_reset_header_still_retries(rsps: Any) -> None:
 def test_5xx_retries_because_the_idempotency_key_protects_a_resend(rsps: Any, code: int) -> None:
     words = "We're sorry, but something went wrong on our end."
     rsps.add("POST", f"{BASE}/api/v1/statuses", json={"error": words}, status=code)
-    out = adapter().publish(adapter().build(item()))
+    out = adapter().publish(adapter().build(*item()))
     assert isinstance(out, RetryLater) and not out.before_send
     assert str(code) in out.reason and words in out.reason
 
@@ -316,12 +316,12 @@ def test_5xx_retries_because_the_idempotency_key_protects_a_resend(rsps: Any, co
 )
 def test_refused_token_fails_with_auth(rsps: Any, code: int, words: str) -> None:
     rsps.add("POST", f"{BASE}/api/v1/statuses", json={"error": words}, status=code)
-    assert adapter().publish(adapter().build(item())) == Failed(words, auth=True)
+    assert adapter().publish(adapter().build(*item())) == Failed(words, auth=True)
 
 
 def test_the_token_never_appears_in_a_reason(rsps: Any) -> None:
     rsps.add("POST", f"{BASE}/api/v1/statuses", json={"error": f"bad token {TOKEN}"}, status=401)
-    out = adapter().publish(adapter().build(item()))
+    out = adapter().publish(adapter().build(*item()))
     assert isinstance(out, Failed) and TOKEN not in out.reason and "***" in out.reason
 
 
@@ -331,13 +331,13 @@ def test_401_on_image_upload_fails_with_auth(rsps: Any, tmp_path: Path) -> None:
     )
     image = tmp_path / "a.png"
     image.write_bytes(b"\x89PNG\r\n\x1a\n")
-    out = adapter().publish(adapter().build(item(media=(MediaItem(str(image), "alt"),))))
+    out = adapter().publish(adapter().build(*item(media=(MediaItem(str(image), "alt"),))))
     assert out == Failed("The access token was revoked", auth=True)
 
 
 def test_connection_refused_retries_before_send(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLARION_MASTODON_BASE_URL", f"http://127.0.0.1:{closed_port()}")
-    out = adapter().publish(adapter().build(item()))
+    out = adapter().publish(adapter().build(*item()))
     assert isinstance(out, RetryLater) and out.before_send
     assert TOKEN not in out.reason
 
@@ -350,13 +350,13 @@ def test_read_timeout_after_sending_is_unknown(monkeypatch: pytest.MonkeyPatch) 
             "CLARION_MASTODON_BASE_URL", f"http://127.0.0.1:{server.getsockname()[1]}"
         )
         a = adapter(timeout_s=0.3)
-        out = a.publish(a.build(item()))
+        out = a.publish(a.build(*item()))
     assert isinstance(out, Unknown) and "after sending" in out.reason
 
 
 def test_reconcile_never_resends() -> None:
     a = adapter()
-    out = a.reconcile(a.build(item()))
+    out = a.reconcile(a.build(*item()))
     assert isinstance(out, Unknown) and "by hand" in out.reason
 
 
@@ -369,7 +369,7 @@ def test_missing_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     status = a.check()
     assert not status.ok and status.problem is not None
     assert "CLARION_MASTODON_ACCESS_TOKEN" in status.problem
-    out = a.publish(a.build(item()))
+    out = a.publish(a.build(*item()))
     assert isinstance(out, Failed) and out.auth and "CLARION_MASTODON_ACCESS_TOKEN" in out.reason
 
 

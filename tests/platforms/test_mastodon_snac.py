@@ -27,12 +27,12 @@ from pathlib import Path
 
 import pytest
 
-from clarion.engine import idempotency_key
 from clarion.ledger import open_ledger
-from clarion.platforms.adapter import MediaItem, Request, SendItem
+from clarion.platforms.adapter import Request
 from clarion.platforms.mastodon import MastodonAdapter
 from clarion.platforms.outcomes import Failed, Published
 from tests.conftest import png
+from tests.deliveries import MediaItem, Sendable, sendable
 from tests.servers.snac import (
     HttpError,
     RecordingProxy,
@@ -75,25 +75,23 @@ def item(
     reply_to: str | None = None,
     language: str | None = None,
     visibility: str | None = None,
-) -> SendItem:
+) -> Sendable:
     key = f"snac:{uuid.uuid4().hex[:8]}:mastodon" + (f"#{index + 1}" if index else "")
-    return SendItem(
+    return sendable(
         key,
         "mastodon",
-        "default",
         text,
         media,
-        index,
-        reply_to,
-        "snac:parent:mastodon" if index else None,
-        idempotency_key(key),
+        thread_index=index,
+        reply_to_id=reply_to,
+        reply_to_key="snac:parent:mastodon" if index else None,
         language=language,
         visibility=visibility,
     )
 
 
-def publish(adapter: MastodonAdapter, send: SendItem) -> tuple[Request, Published]:
-    request = adapter.build(send)
+def publish(adapter: MastodonAdapter, send: Sendable) -> tuple[Request, Published]:
+    request = adapter.build(*send)
     outcome = adapter.publish(request)
     assert isinstance(outcome, Published), outcome
     return request, outcome
@@ -134,7 +132,7 @@ def test_a_refused_token_fails_as_an_auth_problem(
         == "Mastodon refused the access token (Mastodon answered 422 Unprocessable Content)"
     )
     text = unique("Never posted")
-    outcome = adapter.publish(adapter.build(item(text)))
+    outcome = adapter.publish(adapter.build(*item(text)))
     assert isinstance(outcome, Failed) and outcome.auth, outcome
     mine = snac.api("GET", "/api/v1/accounts/verify_credentials")
     posts = snac.api("GET", f"/api/v1/accounts/{mine['id']}/statuses?limit=40")
@@ -205,7 +203,7 @@ def test_a_burst_of_posts_with_images_all_publish(
     photo = image(tmp_path, "burst.png", 3)
     outcomes = [
         adapter.publish(
-            adapter.build(item(unique(f"Burst {n}"), media=(MediaItem(str(photo), "Grey"),)))
+            adapter.build(*item(unique(f"Burst {n}"), media=(MediaItem(str(photo), "Grey"),)))
         )
         for n in range(30)
     ]
@@ -224,7 +222,7 @@ def test_snac_drops_a_reply_to_a_post_it_does_not_know(
 
 
 def test_a_reply_before_its_parent_has_an_id_is_not_sent(adapter: MastodonAdapter) -> None:
-    request = adapter.build(item(unique("Orphan"), index=1))
+    request = adapter.build(*item(unique("Orphan"), index=1))
     outcome = adapter.publish(request)
     assert isinstance(outcome, Failed) and "nothing was sent" in outcome.reason
 
@@ -287,7 +285,7 @@ def test_the_dry_run_payload_is_what_the_server_receives(
         language="en",
         visibility="unlisted",
     )
-    request = adapter.build(send)  # what `run-due --dry-run` prints
+    request = adapter.build(*send)  # what `run-due --dry-run` prints
     payload = request.payload
     with RecordingProxy(snac.host) as proxy:
         monkeypatch.setenv("CLARION_MASTODON_BASE_URL", proxy.url)

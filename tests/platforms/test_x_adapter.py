@@ -26,7 +26,8 @@ import yaml
 responses = pytest.importorskip("responses")
 
 from clarion import secrets  # noqa: E402
-from clarion.platforms.adapter import MediaItem, Request, SendItem  # noqa: E402
+from clarion.delivery import Media  # noqa: E402
+from clarion.platforms.adapter import Request  # noqa: E402
 from clarion.platforms.outcomes import (  # noqa: E402
     Absent,
     Failed,
@@ -36,6 +37,7 @@ from clarion.platforms.outcomes import (  # noqa: E402
 )
 from clarion.platforms.x import X, XAdapter  # noqa: E402
 from clarion.platforms.x.adapter import quote_id  # noqa: E402
+from tests.deliveries import MediaItem, Sendable, sendable  # noqa: E402
 from tests.net import closed_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,22 +117,20 @@ def problem(rsps: Any, method: str, path: str, status: int, detail: str, **extra
 def item(
     text: str = "Test Tweet",
     *,
-    media: tuple[MediaItem, ...] = (),
+    media: tuple[Media, ...] = (),
     reply_to_id: str | None = None,
     reply_to_key: str | None = None,
     thread_index: int = 0,
     quote_of: str | None = None,
-) -> SendItem:
-    return SendItem(
-        key="week:launch:x",
-        platform="x",
-        account="default",
-        text=text,
-        media=media,
+) -> Sendable:
+    return sendable(
+        "week:launch:x",
+        "x",
+        text,
+        media,
         thread_index=thread_index,
         reply_to_id=reply_to_id,
         reply_to_key=reply_to_key,
-        idempotency_key="0f1e2d3c4b5a69788796a5b4c3d2e1f0",
         quote_of=quote_of,
     )
 
@@ -202,7 +202,7 @@ def assert_signed(request: Any) -> None:
 
 
 def test_build_is_the_exact_body_of_post_2_tweets() -> None:
-    req = XAdapter().build(item("Hi"))
+    req = XAdapter().build(*item("Hi"))
     assert (req.platform, req.account, req.key) == ("x", "default", "week:launch:x")
     assert req.payload == {"tweet": {"text": "Hi"}, "media": []}
     assert json.loads(json.dumps(req.payload)) == req.payload
@@ -210,7 +210,7 @@ def test_build_is_the_exact_body_of_post_2_tweets() -> None:
 
 def test_build_shows_reply_quote_and_media_placeholders() -> None:
     req = XAdapter().build(
-        item(
+        *item(
             "Part two",
             thread_index=1,
             reply_to_id="1456012973835788293",
@@ -259,7 +259,7 @@ def test_quote_id_from_a_post_url(url: str, expected: str | None) -> None:
 
 def test_a_part_whose_parent_has_no_id_shows_a_placeholder_and_is_never_sent(rsps: Any) -> None:
     a = XAdapter()
-    req = a.build(item(thread_index=1, reply_to_key="week:launch:x"))
+    req = a.build(*item(thread_index=1, reply_to_key="week:launch:x"))
     assert req.payload["tweet"]["reply"] == {"in_reply_to_tweet_id": "<id of week:launch:x>"}
     out = a.publish(req)
     assert isinstance(out, Failed) and "no X id yet" in out.reason and not out.auth
@@ -268,7 +268,7 @@ def test_a_part_whose_parent_has_no_id_shows_a_placeholder_and_is_never_sent(rsp
 
 def test_a_quote_of_something_else_than_a_post_is_never_sent(rsps: Any) -> None:
     a = XAdapter()
-    req = a.build(item(quote_of="https://example.com/blog"))
+    req = a.build(*item(quote_of="https://example.com/blog"))
     out = a.publish(req)
     assert isinstance(out, Failed) and "not the URL of a post on X" in out.reason
     assert len(rsps.calls) == 0
@@ -280,7 +280,7 @@ def test_a_quote_of_something_else_than_a_post_is_never_sent(rsps: Any) -> None:
 def test_post_is_published_with_xs_id(rsps: Any) -> None:
     replay(rsps, CREATED, BASE + "/2/tweets")
     a = XAdapter()
-    req = a.build(item("Test Tweet"))
+    req = a.build(*item("Test Tweet"))
     out = a.publish(req)
     assert out == Published(POST_ID, f"https://x.com/i/web/status/{POST_ID}")
     (sent,) = calls(rsps, "POST", "/2/tweets")
@@ -294,7 +294,7 @@ def test_post_is_published_with_xs_id(rsps: Any) -> None:
 def test_url_names_the_account_when_known(rsps: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLARION_X_USERNAME", "@TweepyDev")
     replay(rsps, CREATED, BASE + "/2/tweets")
-    out = XAdapter().publish(XAdapter().build(item()))
+    out = XAdapter().publish(XAdapter().build(*item()))
     assert out == Published(POST_ID, f"https://x.com/TweepyDev/status/{POST_ID}")
 
 
@@ -306,7 +306,7 @@ def test_every_call_goes_to_the_configured_api_base_with_the_configured_timeout(
     replay(rsps, CREATED, "http://127.0.0.1:9/x-api/2/tweets")
     a = XAdapter()
     assert a.timeout_s == 2.5
-    out = a.publish(a.build(item()))
+    out = a.publish(a.build(*item()))
     assert isinstance(out, Published)
     assert rsps.calls[0].request.req_kwargs["timeout"] == 2.5
 
@@ -316,7 +316,7 @@ def test_oauth2_user_token_is_sent_as_bearer(rsps: Any, monkeypatch: pytest.Monk
         monkeypatch.delenv(f"CLARION_X_{name}")
     monkeypatch.setenv("CLARION_X_OAUTH2_TOKEN", OAUTH2)
     replay(rsps, CREATED, BASE + "/2/tweets")
-    out = XAdapter().publish(XAdapter().build(item()))
+    out = XAdapter().publish(XAdapter().build(*item()))
     assert isinstance(out, Published)
     assert rsps.calls[0].request.headers["Authorization"] == f"Bearer {OAUTH2}"
 
@@ -325,7 +325,7 @@ def test_missing_credentials_fail_as_auth_naming_the_variables(
     rsps: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CLARION_X_ACCESS_TOKEN_SECRET")
-    out = XAdapter().publish(XAdapter().build(item()))
+    out = XAdapter().publish(XAdapter().build(*item()))
     assert isinstance(out, Failed) and out.auth
     assert "CLARION_X_ACCESS_TOKEN_SECRET" in out.reason and "CLARION_X_OAUTH2_TOKEN" in out.reason
     assert len(rsps.calls) == 0
@@ -334,7 +334,7 @@ def test_missing_credentials_fail_as_auth_naming_the_variables(
 def test_reply_and_quote_are_in_the_body(rsps: Any) -> None:
     replay(rsps, CREATED, BASE + "/2/tweets")
     req = XAdapter().build(
-        item(
+        *item(
             thread_index=1,
             reply_to_id="1445880548472328192",
             quote_of="https://x.com/TweepyDev/status/1456012973835788293",
@@ -357,7 +357,7 @@ def test_images_are_uploaded_described_then_attached(rsps: Any, tmp_path: Path, 
     replay(rsps, CREATED, BASE + "/2/tweets")
     image = png(tmp_path / "cat.png")
     a = XAdapter()
-    req = a.build(item(media=(MediaItem(str(image), "A cat asleep on a keyboard"),)))
+    req = a.build(*item(media=(MediaItem(str(image), "A cat asleep on a keyboard"),)))
     assert isinstance(a.publish(req), Published)
 
     (upload,) = calls(rsps, "POST", "/2/media/upload")
@@ -384,7 +384,7 @@ def test_four_images_in_order(rsps: Any, tmp_path: Path) -> None:
         rsps.add("POST", BASE + "/2/media/metadata", json={"data": {"id": media_id}})
     replay(rsps, CREATED, BASE + "/2/tweets")
     media = tuple(MediaItem(str(png(tmp_path / f"{n}.png", n)), f"picture {n}") for n in range(4))
-    req = XAdapter().build(item(media=media))
+    req = XAdapter().build(*item(media=media))
     assert isinstance(XAdapter().publish(req), Published)
     alts = [
         sent_json(r)["metadata"]["alt_text"]["text"]
@@ -398,7 +398,7 @@ def test_four_images_in_order(rsps: Any, tmp_path: Path) -> None:
 
 def test_more_than_four_images_are_never_sent(rsps: Any) -> None:
     media = tuple(MediaItem(f"/c/{n}.png", "alt") for n in range(X.max_images + 1))
-    out = XAdapter().publish(XAdapter().build(item(media=media)))
+    out = XAdapter().publish(XAdapter().build(*item(media=media)))
     assert isinstance(out, Failed) and "at most 4 images" in out.reason
     assert len(rsps.calls) == 0
 
@@ -408,7 +408,7 @@ def test_more_than_four_images_are_never_sent(rsps: Any) -> None:
 
 def test_duplicate_content_is_failed_duplicate(rsps: Any) -> None:
     problem(rsps, "POST", "/2/tweets", 403, DUPLICATE)
-    out = XAdapter().publish(XAdapter().build(item()))
+    out = XAdapter().publish(XAdapter().build(*item()))
     assert isinstance(out, Failed) and out.duplicate and not out.auth
     assert DUPLICATE in out.reason
 
@@ -430,7 +430,7 @@ def test_refused_credentials_fail_as_auth_in_xs_words(
     rsps: Any, status: int, detail: str, extra: dict[str, Any]
 ) -> None:
     problem(rsps, "POST", "/2/tweets", status, detail, **extra)
-    out = XAdapter().publish(XAdapter().build(item()))
+    out = XAdapter().publish(XAdapter().build(*item()))
     assert isinstance(out, Failed) and out.auth and not out.duplicate
     assert detail in out.reason and str(status) in out.reason
 
@@ -439,7 +439,7 @@ def test_a_403_about_the_content_is_not_an_auth_problem(rsps: Any) -> None:
     detail = "Reply to this Tweet is not allowed because you have not been mentioned or otherwise "
     detail += "engaged by the author of the Tweet you are replying to."
     problem(rsps, "POST", "/2/tweets", 403, detail)
-    out = XAdapter().publish(XAdapter().build(item(thread_index=1, reply_to_id="1")))
+    out = XAdapter().publish(XAdapter().build(*item(thread_index=1, reply_to_id="1")))
     assert out == Failed(f"X answered 403 Forbidden: {detail}")
 
 
@@ -452,7 +452,7 @@ def test_rate_limit_retries_after_xs_reset(rsps: Any) -> None:
         "Too Many Requests",
         headers={"x-rate-limit-reset": "1635976418"},
     )
-    out = XAdapter().publish(XAdapter().build(item()))
+    out = XAdapter().publish(XAdapter().build(*item()))
     assert isinstance(out, RetryLater) and out.before_send
     assert out.not_before == dt.datetime.fromtimestamp(1635976418, dt.UTC)
 
@@ -460,19 +460,19 @@ def test_rate_limit_retries_after_xs_reset(rsps: Any) -> None:
 @pytest.mark.parametrize("status", [500, 502, 503])
 def test_server_errors_after_sending_are_unknown(rsps: Any, status: int) -> None:
     problem(rsps, "POST", "/2/tweets", status, "Service Unavailable")
-    out = XAdapter().publish(XAdapter().build(item()))
+    out = XAdapter().publish(XAdapter().build(*item()))
     assert isinstance(out, Unknown) and "may or may not" in out.reason
 
 
 def test_a_201_without_an_id_is_unknown(rsps: Any) -> None:
     rsps.add("POST", BASE + "/2/tweets", body="<html>oops</html>", status=201)
-    out = XAdapter().publish(XAdapter().build(item()))
+    out = XAdapter().publish(XAdapter().build(*item()))
     assert isinstance(out, Unknown)
 
 
 def test_connection_refused_is_retried_as_never_sent(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLARION_X_API_BASE", f"http://127.0.0.1:{closed_port()}")
-    out = XAdapter().publish(XAdapter().build(item()))
+    out = XAdapter().publish(XAdapter().build(*item()))
     assert isinstance(out, RetryLater) and out.before_send and "could not reach X" in out.reason
 
 
@@ -486,7 +486,7 @@ def test_connection_refused_is_retried_as_never_sent(monkeypatch: pytest.MonkeyP
 )
 def test_network_failures(rsps: Any, error: Exception, expected: type) -> None:
     rsps.add("POST", BASE + "/2/tweets", body=error)
-    out = XAdapter().publish(XAdapter().build(item()))
+    out = XAdapter().publish(XAdapter().build(*item()))
     assert isinstance(out, expected)
     if isinstance(out, RetryLater):
         assert out.before_send
@@ -500,7 +500,7 @@ def test_upload_failures_never_reach_post_2_tweets(
 ) -> None:
     headers = {"x-rate-limit-reset": "1635976418"} if status == 429 else {}
     problem(rsps, "POST", "/2/media/upload", status, "media type unrecognized.", headers=headers)
-    req = XAdapter().build(item(media=(MediaItem(str(png(tmp_path / "a.png")), "alt"),)))
+    req = XAdapter().build(*item(media=(MediaItem(str(png(tmp_path / "a.png")), "alt"),)))
     out = XAdapter().publish(req)
     assert isinstance(out, expected)
     assert "nothing was posted" in out.reason or status in (401, 429)
@@ -512,7 +512,7 @@ def test_upload_failures_never_reach_post_2_tweets(
 
 
 def test_unreadable_image_fails_without_sending(rsps: Any, tmp_path: Path) -> None:
-    req = XAdapter().build(item(media=(MediaItem(str(tmp_path / "gone.png"), "alt"),)))
+    req = XAdapter().build(*item(media=(MediaItem(str(tmp_path / "gone.png"), "alt"),)))
     out = XAdapter().publish(req)
     assert isinstance(out, Failed) and "could not read the image" in out.reason
     assert len(rsps.calls) == 0
@@ -523,7 +523,7 @@ def test_tokens_are_redacted_from_xs_words(rsps: Any, monkeypatch: pytest.Monkey
         monkeypatch.delenv(f"CLARION_X_{name}")
     monkeypatch.setenv("CLARION_X_OAUTH2_TOKEN", OAUTH2)
     problem(rsps, "POST", "/2/tweets", 401, f"Token {OAUTH2} was revoked")
-    out = XAdapter().publish(XAdapter().build(item()))
+    out = XAdapter().publish(XAdapter().build(*item()))
     assert isinstance(out, Failed) and out.auth
     assert OAUTH2 not in out.reason and "Token *** was revoked" in out.reason
 
@@ -531,7 +531,7 @@ def test_tokens_are_redacted_from_xs_words(rsps: Any, monkeypatch: pytest.Monkey
 def test_secrets_in_a_network_error_are_redacted(rsps: Any) -> None:
     error = requests.exceptions.ReadTimeout(f"timed out; {KEYS['ACCESS_TOKEN']}")
     rsps.add("POST", BASE + "/2/tweets", body=error)
-    out = XAdapter().publish(XAdapter().build(item()))
+    out = XAdapter().publish(XAdapter().build(*item()))
     assert isinstance(out, Unknown)
     assert KEYS["ACCESS_TOKEN"] not in out.reason and "***" in out.reason
 
@@ -597,7 +597,7 @@ def test_reconcile_finds_the_post_despite_tco_links_and_escaping(rsps: Any) -> N
             ),
         ],
     )
-    req = XAdapter().build(item(sent, media=(MediaItem("/c/a.png", "alt"),)))
+    req = XAdapter().build(*item(sent, media=(MediaItem("/c/a.png", "alt"),)))
     out = XAdapter().reconcile(req)
     assert out == Published(POST_ID, f"https://x.com/TweepyDev/status/{POST_ID}")
     query = calls(rsps, "GET", f"/2/users/{USER['id']}/tweets")[0].params
@@ -618,7 +618,7 @@ def test_reconcile_finds_a_quote_whose_text_x_gave_the_quoted_link(rsps: Any) ->
         referenced_tweets=[{"type": "quoted", "id": quoted}],
     )
     timeline(rsps, [tweet])
-    req = XAdapter().build(item("So true", quote_of=f"https://x.com/TweepyDev/status/{quoted}"))
+    req = XAdapter().build(*item("So true", quote_of=f"https://x.com/TweepyDev/status/{quoted}"))
     assert XAdapter().reconcile(req) == Published(
         POST_ID, f"https://x.com/TweepyDev/status/{POST_ID}"
     )
@@ -629,19 +629,19 @@ def test_reconcile_matches_replies_only_to_the_same_parent(rsps: Any) -> None:
         rsps,
         [returned(POST_ID, "More soon", referenced_tweets=[{"type": "replied_to", "id": "7"}])],
     )
-    req = XAdapter().build(item("More soon", thread_index=1, reply_to_id="8"))
+    req = XAdapter().build(*item("More soon", thread_index=1, reply_to_id="8"))
     assert isinstance(XAdapter().reconcile(req), Absent)
 
 
 def test_reconcile_says_absent_when_the_whole_timeline_was_read(rsps: Any) -> None:
     timeline(rsps, [returned(POST_ID, "Something else")])
-    out = XAdapter().reconcile(XAdapter().build(item("Test Tweet")))
+    out = XAdapter().reconcile(XAdapter().build(*item("Test Tweet")))
     assert isinstance(out, Absent)
 
 
 def test_reconcile_is_unknown_when_older_posts_were_not_read(rsps: Any) -> None:
     timeline(rsps, [returned(POST_ID, "Something else")], next_token="7140dibdnow9c7btw3w29")
-    out = XAdapter().reconcile(XAdapter().build(item("Test Tweet")))
+    out = XAdapter().reconcile(XAdapter().build(*item("Test Tweet")))
     assert isinstance(out, Unknown) and "older ones were not read" in out.reason
 
 
@@ -649,7 +649,7 @@ def test_reconcile_uses_the_due_time_when_known(rsps: Any) -> None:
     # an identical post from before the delivery was due is not this one; the page reaches back
     # past the due time, so the post is known to be absent
     timeline(rsps, [returned(POST_ID, "Test Tweet", created_at="2022-07-01T08:00:00.000Z")], "n")
-    req = XAdapter().build(item("Test Tweet"))
+    req = XAdapter().build(*item("Test Tweet"))
     due = Request(req.platform, req.account, req.key, req.payload, due="2022-07-04T09:00:00+01:00")
     assert isinstance(XAdapter().reconcile(due), Absent)
 
@@ -657,14 +657,14 @@ def test_reconcile_uses_the_due_time_when_known(rsps: Any) -> None:
 def test_reconcile_is_unknown_when_x_cannot_be_asked(rsps: Any) -> None:
     replay(rsps, ME, BASE + "/2/users/me")
     problem(rsps, "GET", f"/2/users/{USER['id']}/tweets", 503, "Service Unavailable")
-    out = XAdapter().reconcile(XAdapter().build(item()))
+    out = XAdapter().reconcile(XAdapter().build(*item()))
     assert isinstance(out, Unknown) and "503" in out.reason
 
 
 def test_reconcile_is_unknown_when_a_look_alike_post_cannot_be_compared(rsps: Any) -> None:
     # a t.co link without its entity: the words agree, the link cannot be checked
     timeline(rsps, [returned(POST_ID, "Read more https://t.co/xYz789")])
-    out = XAdapter().reconcile(XAdapter().build(item("Read more example.org/a")))
+    out = XAdapter().reconcile(XAdapter().build(*item("Read more example.org/a")))
     assert isinstance(out, Unknown) and "could not be compared" in out.reason
 
 

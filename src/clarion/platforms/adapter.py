@@ -9,7 +9,6 @@ answer is a typed outcome from :mod:`clarion.platforms.outcomes`.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib
 import logging
 import os
@@ -17,6 +16,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from clarion.delivery import Delivery
 from clarion.platforms.base import Platform
 from clarion.platforms.outcomes import Outcome, ReconcileOutcome, Unknown
 
@@ -33,41 +33,6 @@ def parse_instant(value: Any) -> dt.datetime | None:
     except ValueError:
         return None
     return parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-
-
-def idempotency_key(delivery_key: str) -> str:
-    """The same for every attempt at one delivery, and unique to it."""
-    return hashlib.sha256(f"clarion:{delivery_key}".encode()).hexdigest()[:32]
-
-
-@dataclass(frozen=True, slots=True)
-class MediaItem:
-    file: str  # absolute path on disk
-    alt: str
-
-
-@dataclass(frozen=True, slots=True)
-class SendItem:
-    """Everything an adapter needs for one delivery; no secrets."""
-
-    key: str
-    platform: str
-    account: str
-    text: str
-    media: tuple[MediaItem, ...]
-    thread_index: int
-    #: The platform's id of the post this one answers (a thread part), once that is published.
-    reply_to_id: str | None
-    #: The delivery key of that post, shown in dry runs before its id exists.
-    reply_to_key: str | None
-    #: Derived from the delivery key: the same for every attempt at the same delivery.
-    idempotency_key: str
-    #: The URL of a post this one quotes (``quote_of`` in the campaign), if any.
-    quote_of: str | None = None
-    #: The campaign's language (BCP 47, e.g. "en"), for platforms that label posts with one.
-    language: str | None = None
-    #: Who may see the post, for platforms that ask ("public", "unlisted"); None: the default.
-    visibility: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +90,20 @@ class Adapter(ABC):
                     "%s=%r is not a number of seconds; using %g", variable, raw, self.timeout_s
                 )
 
+    def build(self, d: Delivery, reply_to_id: str | None = None) -> Request:
+        """The exact request for ``d``, without sending anything: what the preview, the dry run
+        and the engine all use. ``reply_to_id``: the platform's id of the post ``d`` answers, once
+        that is published (before then a reply shows a ``<id of KEY>`` placeholder)."""
+        payload = self.payload(d, reply_to_id)
+        return Request(self.platform_name, self.account, d.key, payload, due=d.at.isoformat())
+
+    @property
+    def platform_name(self) -> str:
+        return self.platform.name
+
     @abstractmethod
-    def build(self, item: SendItem) -> Request:
-        """The exact request for ``item``, without sending anything."""
+    def payload(self, d: Delivery, reply_to_id: str | None) -> dict[str, Any]:
+        """The platform's own request for ``d``, as JSON-serialisable data."""
 
     @abstractmethod
     def publish(self, request: Request) -> Outcome:
@@ -148,14 +124,18 @@ class DryRunAdapter(Adapter):
         super().__init__(account)
         self._platform = platform
 
-    def build(self, item: SendItem) -> Request:
-        payload: dict[str, Any] = {"text": item.text}
-        if item.media:
-            payload["media"] = [{"file": m.file, "alt": m.alt} for m in item.media]
-        if item.thread_index:
-            payload["in_reply_to"] = item.reply_to_id or f"<id of {item.reply_to_key}>"
-        payload["idempotency_key"] = item.idempotency_key
-        return Request(self._platform.name, self.account, item.key, payload)
+    @property
+    def platform_name(self) -> str:
+        return self._platform.name
+
+    def payload(self, d: Delivery, reply_to_id: str | None) -> dict[str, Any]:
+        payload: dict[str, Any] = {"text": d.text}
+        if d.media:
+            payload["media"] = [{"file": m.file, "alt": m.alt} for m in d.media]
+        if d.thread_index:
+            payload["in_reply_to"] = reply_to_id or f"<id of {d.reply_to}>"
+        payload["idempotency_key"] = d.idempotency_key
+        return payload
 
     def publish(self, request: Request) -> Outcome:  # pragma: no cover - never called
         raise RuntimeError("the dry-run adapter never sends")

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from clarion.platforms.adapter import SendItem
+from clarion.delivery import Delivery
 from clarion.platforms.bluesky._images import pixel_size, read_head
 from clarion.platforms.bluesky._rules import Facet, facets
 from clarion.platforms.bluesky._xrpc import POST, post_rkey
@@ -22,22 +22,22 @@ DID_OF = re.compile(r"^<did of @(?P<handle>.+)>$")
 _FEATURE = "app.bsky.richtext.facet#"
 
 
-def payload(item: SendItem, handle: str) -> dict[str, Any]:
+def payload(d: Delivery, reply_to_id: str | None, handle: str) -> dict[str, Any]:
     """The request's data (``repo``, ``collection``, ``rkey``, ``record``), plus ``uploads``:
     the images to upload first, and ``quote_of``: the post quoted, when there is one."""
-    record: dict[str, Any] = {"$type": POST, "text": item.text, "createdAt": SENT_AT}
-    if item.language:
-        record["langs"] = [item.language]
-    found = [facet(f) for f in facets(item.text)]
+    record: dict[str, Any] = {"$type": POST, "text": d.text, "createdAt": SENT_AT}
+    if d.content.language:
+        record["langs"] = [d.content.language]
+    found = [facet(f) for f in facets(d.text)]
     if found:
         record["facets"] = found
-    if item.reply_to_id or item.thread_index or item.reply_to_key:
-        parent = item.reply_to_id or f"<at:// URI of {item.reply_to_key}>"
+    if reply_to_id or d.thread_index or d.reply_to:
+        parent = reply_to_id or f"<at:// URI of {d.reply_to}>"
         record["reply"] = {
             "root": {"uri": f"<root of {parent}>", "cid": f"<cid of the root of {parent}>"},
             "parent": {"uri": parent, "cid": f"<cid of {parent}>"},
         }
-    uploads = [upload(m.file, m.alt) for m in item.media]
+    uploads = [upload(m.file, m.alt) for m in d.media]
     images = {
         "$type": "app.bsky.embed.images",
         "images": [
@@ -49,8 +49,11 @@ def payload(item: SendItem, handle: str) -> dict[str, Any]:
             for u in uploads
         ],
     }
-    if item.quote_of:
-        quoted = {"uri": f"<at:// URI of {item.quote_of}>", "cid": f"<cid of {item.quote_of}>"}
+    if d.content.quote_of:
+        quoted = {
+            "uri": f"<at:// URI of {d.content.quote_of}>",
+            "cid": f"<cid of {d.content.quote_of}>",
+        }
         if uploads:
             record["embed"] = {
                 "$type": "app.bsky.embed.recordWithMedia",
@@ -64,13 +67,13 @@ def payload(item: SendItem, handle: str) -> dict[str, Any]:
     data: dict[str, Any] = {
         "repo": f"<did of @{handle}>",
         "collection": POST,
-        "rkey": post_rkey(item.idempotency_key),
+        "rkey": post_rkey(d.idempotency_key),
         "record": record,
     }
     if uploads:
         data["uploads"] = uploads
-    if item.quote_of:
-        data["quote_of"] = item.quote_of
+    if d.content.quote_of:
+        data["quote_of"] = d.content.quote_of
     return data
 
 

@@ -21,7 +21,8 @@ import json
 from pathlib import Path
 from typing import Any, ClassVar
 
-from clarion.platforms.adapter import AccountStatus, Adapter, Request, SendItem
+from clarion.delivery import Delivery
+from clarion.platforms.adapter import AccountStatus, Adapter, Request
 from clarion.platforms.bluesky import _record, _xrpc
 from clarion.platforms.bluesky._rules import Bluesky
 from clarion.platforms.bluesky._xrpc import POST, api_error, describe, never_sent, post_rkey
@@ -153,13 +154,12 @@ class BlueskyAdapter(Adapter):
 
     # --- the request -------------------------------------------------------------------------
 
-    def build(self, item: SendItem) -> Request:
+    def payload(self, d: Delivery, reply_to_id: str | None) -> dict[str, Any]:
         from clarion import credentials
 
         found = credentials.load("bluesky", self.account, names=("handle",), public=("handle",))
         handle = found.get("handle", "the account").removeprefix("@")
-        payload = _record.payload(item, handle)
-        return Request(self.platform.name, self.account, item.key, payload)
+        return _record.payload(d, reply_to_id, handle)
 
     # --- sending -----------------------------------------------------------------------------
 

@@ -34,7 +34,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, ClassVar
 
-from clarion.platforms.adapter import AccountStatus, Adapter, Request, SendItem, parse_instant
+from clarion.delivery import Delivery
+from clarion.platforms.adapter import AccountStatus, Adapter, Request, parse_instant
 from clarion.platforms.facebook import graph
 from clarion.platforms.facebook.graph import GRAPH_VERSION, Answer, NoAnswer
 from clarion.platforms.facebook.platform import Facebook
@@ -114,14 +115,14 @@ class FacebookAdapter(Adapter):
 
     # --- the request -------------------------------------------------------------------------
 
-    def build(self, item: SendItem) -> Request:
+    def payload(self, d: Delivery, reply_to_id: str | None) -> dict[str, Any]:
         page, base = self._settings()
         page = page or PAGE_PLACEHOLDER
         steps: list[dict[str, Any]] = []
-        text: dict[str, str] = {"message": item.text} if item.text else {}
+        text: dict[str, str] = {"message": d.text} if d.text else {}
 
         def photo(n: int, fields: dict[str, str]) -> dict[str, Any]:
-            m = item.media[n]
+            m = d.media[n]
             if m.alt:
                 fields["alt_text_custom"] = m.alt
             return {
@@ -131,11 +132,11 @@ class FacebookAdapter(Adapter):
                 "files": {"source": m.file},
             }
 
-        if len(item.media) == 1:
+        if len(d.media) == 1:
             steps.append(photo(0, dict(text)))
         else:
             attached: dict[str, str] = {}
-            for n in range(len(item.media)):
+            for n in range(len(d.media)):
                 step = photo(n, {"published": "false"})
                 step["id"] = photo_placeholder(n + 1)
                 steps.append(step)
@@ -146,12 +147,12 @@ class FacebookAdapter(Adapter):
                 {"method": "POST", "path": f"/{page}/feed", "fields": {**text, **attached}}
             )
         payload: dict[str, Any] = {"graph_url": base, "requests": steps}
-        if item.thread_index or item.reply_to_key or item.reply_to_id:
+        if d.thread_index or d.reply_to or reply_to_id:
             payload["refused"] = (
                 "Facebook has no threads: a reply cannot be posted (the planner should have "
                 "joined this thread into one post); nothing was sent"
             )
-        return Request(self.platform.name, self.account, item.key, payload)
+        return payload
 
     def publish(self, request: Request) -> Outcome:
         payload = request.payload

@@ -9,7 +9,8 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from clarion.platforms.adapter import AccountStatus, Adapter, Request, SendItem
+from clarion.delivery import Delivery
+from clarion.platforms.adapter import AccountStatus, Adapter, Request
 from clarion.platforms.mastodon.rules import Mastodon
 from clarion.platforms.outcomes import (
     Failed,
@@ -137,19 +138,19 @@ class MastodonAdapter(Adapter):
 
     # --- the request -------------------------------------------------------------------------
 
-    def build(self, item: SendItem) -> Request:
-        reply_to = item.reply_to_id
-        if reply_to is None and (item.thread_index or item.reply_to_key):
-            reply_to = f"<id of {item.reply_to_key}>"
+    def payload(self, d: Delivery, reply_to_id: str | None) -> dict[str, Any]:
+        reply_to = reply_to_id
+        if reply_to is None and (d.thread_index or d.reply_to):
+            reply_to = f"<id of {d.reply_to}>"
         payload: dict[str, Any] = {
-            "status": item.text,
-            "visibility": _VISIBILITY.get(item.visibility or "public", "public"),
-            "language": item.language or os.environ.get("CLARION_MASTODON_LANGUAGE") or None,
+            "status": d.text,
+            "visibility": _VISIBILITY.get(d.content.visibility or "public", "public"),
+            "language": d.content.language or os.environ.get("CLARION_MASTODON_LANGUAGE") or None,
             "in_reply_to_id": reply_to,
-            "idempotency_key": item.idempotency_key,
-            "media": [{"file": m.file, "description": m.alt} for m in item.media],
+            "idempotency_key": d.idempotency_key,
+            "media": [{"file": m.file, "description": m.alt} for m in d.media],
         }
-        return Request(self.platform.name, self.account, item.key, payload)
+        return payload
 
     def publish(self, request: Request) -> Outcome:
         creds = self._credentials()

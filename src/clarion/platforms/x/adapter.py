@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clarion.platforms.adapter import AccountStatus, Adapter, Request, SendItem, parse_instant
+from clarion.delivery import Delivery
+from clarion.platforms.adapter import AccountStatus, Adapter, Request, parse_instant
 from clarion.platforms.outcomes import (
     Absent,
     Failed,
@@ -137,16 +138,16 @@ class XAdapter(Adapter):
 
     # --- the request -------------------------------------------------------------------------
 
-    def build(self, item: SendItem) -> Request:
-        tweet: dict[str, Any] = {"text": item.text}
-        reply_to = item.reply_to_id
-        if reply_to is None and (item.thread_index or item.reply_to_key):
-            reply_to = f"<id of {item.reply_to_key}>"
+    def payload(self, d: Delivery, reply_to_id: str | None) -> dict[str, Any]:
+        tweet: dict[str, Any] = {"text": d.text}
+        reply_to = reply_to_id
+        if reply_to is None and (d.thread_index or d.reply_to):
+            reply_to = f"<id of {d.reply_to}>"
         if reply_to is not None:
             tweet["reply"] = {"in_reply_to_tweet_id": str(reply_to)}
-        if item.quote_of:
-            tweet["quote_tweet_id"] = quote_id(item.quote_of) or (
-                f"<not an X post URL: {item.quote_of}>"
+        if d.content.quote_of:
+            tweet["quote_tweet_id"] = quote_id(d.content.quote_of) or (
+                f"<not an X post URL: {d.content.quote_of}>"
             )
         media = [
             {
@@ -155,12 +156,12 @@ class XAdapter(Adapter):
                 "alt_text": m.alt,
                 "media_id": media_placeholder(n),
             }
-            for n, m in enumerate(item.media, start=1)
+            for n, m in enumerate(d.media, start=1)
         ]
         if media:
             tweet["media"] = {"media_ids": [m["media_id"] for m in media]}
         payload = {"tweet": tweet, "media": media}
-        return Request(self.platform.name, self.account, item.key, payload)
+        return payload
 
     def publish(self, request: Request) -> Outcome:
         creds = self._credentials()
