@@ -1,16 +1,18 @@
 from __future__ import annotations
 
+import os
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from clarion.campaign.problems import Problem
 from clarion.campaign.validate import Checked, check_files
+from tests import home, shared
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
 EXAMPLE = ROOT / "campaigns" / "coproduction-week-2022.yaml"
 
 # A small valid campaign; tests change one thing at a time.
@@ -40,6 +42,78 @@ def png(width: int = 2, height: int = 2, pad: int = 0) -> bytes:
 
 
 Run = Callable[..., Checked]
+
+_HOME = pytest.StashKey[home.Home]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The session's own HOME and XDG folders, set before any test module is imported, so that
+    every test and every subprocess they start (clarion, the PDS, snac2) writes there."""
+    config.stash[_HOME] = home.isolate()
+    config.addinivalue_line(
+        "markers",
+        "needs_shared(rel): needs ../shared/<rel>; skipped without it, failed without it when "
+        "CLARION_REQUIRE_SHARED=1 (tests/shared.py)",
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("needs_shared"):
+        shared.shared_path(str(mark.args[0]))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """With CLARION_REQUIRE_SHARED=1, any skip that names ../shared (however it was made) is a
+    failure: CI has ../shared, so such a test must run there."""
+    report = yield
+    if shared.required() and report.skipped and "../shared" in str(report.longrepr):
+        report.outcome = "failed"
+    return report
+
+
+_CHANGED = pytest.StashKey[list[str]]()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if the user's real Clarion folders changed while it ran."""
+    isolated = session.config.stash.get(_HOME, None)
+    if isolated is None or isolated.watch is None:
+        return
+    changes = isolated.watch.changes()
+    session.config.stash[_CHANGED] = changes
+    if changes:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    changes = config.stash.get(_CHANGED, [])
+    if not changes:
+        return
+    isolated = config.stash[_HOME]
+    folders = ", ".join(str(f) for f in isolated.watch.folders) if isolated.watch else ""
+    terminalreporter.section("files changed in your home", sep="=", red=True, bold=True)
+    terminalreporter.write_line(f"The tests changed files in your own Clarion folders ({folders}):")
+    for line in changes[:20]:
+        terminalreporter.write_line(f"  {line}")
+    terminalreporter.write_line(
+        "Every test must write under the session's HOME (tests/home.py). If a Clarion of your "
+        "own ran meanwhile (cron, say), that is what changed: run the tests again."
+    )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    isolated = config.stash.get(_HOME, None)
+    if isolated is not None:
+        isolated.restore()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_home(pytestconfig: pytest.Config) -> Path:
+    """Every test runs with the session's HOME (see ``pytest_configure``)."""
+    isolated = pytestconfig.stash[_HOME]
+    assert os.environ["HOME"] == str(isolated.path), "a test replaced HOME for the whole session"
+    return isolated.path
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -15,17 +16,22 @@ from twitter_text.regexp.emoji import emoji_list
 
 from clarion.platforms import _urls, get
 from clarion.platforms.x import ParsedPost, X, invalid_characters, parse, weighted_length
+from tests import shared
 
-ROOT = Path(__file__).resolve().parents[2]
 # twitter-text's conformance suite lives beside the checkout, in ../shared; never copied here.
-VALIDATE_YML = ROOT.parent / "shared" / "conformance" / "twitter-text" / "validate.yml"
+# Read when a test needs it (never at import): without it those tests skip (tests/shared.py).
+VALIDATE_YML = "conformance/twitter-text/validate.yml"
 
 
 @cache
-def suite() -> dict[str, list[dict[str, Any]]]:
-    with VALIDATE_YML.open(encoding="utf-8") as file:
+def _load(path: Path) -> dict[str, list[dict[str, Any]]]:
+    with path.open(encoding="utf-8") as file:
         tests: dict[str, list[dict[str, Any]]] = yaml.safe_load(file)["tests"]
     return tests
+
+
+def suite() -> dict[str, list[dict[str, Any]]]:
+    return _load(shared.shared_path(VALIDATE_YML))
 
 
 def cases(*sections: str) -> list[Any]:
@@ -45,10 +51,6 @@ def test_the_suite_has_the_sections_these_tests_read() -> None:
     assert sizes["urls_without_protocol"] == 5
 
 
-@pytest.mark.parametrize(
-    "case",
-    cases("WeightedTweetsWithDiscountedEmojiCounterTest", "UnicodeDirectionalMarkerCounterTest"),
-)
 def test_conformance_config_v3(case: dict[str, Any]) -> None:
     expected = case["expected"]
     assert parse(case["text"]) == ParsedPost(expected["weightedLength"], expected["valid"])
@@ -71,10 +73,28 @@ def test_three_v2_cases_are_not_in_the_v3_section() -> None:
     assert len(v2_cases_not_in_v3()) == 3  # the two NFC cases and ZWJ/ZWNJ punctuation
 
 
-@pytest.mark.parametrize("case", v2_cases_not_in_v3())
 def test_conformance_v2_cases_without_emoji(case: dict[str, Any]) -> None:
     expected = case["expected"]
     assert parse(case["text"]) == ParsedPost(expected["weightedLength"], expected["valid"])
+
+
+# The conformance tests' cases, from the suite in ../shared: parametrized when pytest collects
+# them (not at import), so a clone without ../shared collects one skipping case for each.
+CASES: dict[str, Callable[[], Sequence[Any]]] = {
+    "test_conformance_config_v3": lambda: cases(
+        "WeightedTweetsWithDiscountedEmojiCounterTest", "UnicodeDirectionalMarkerCounterTest"
+    ),
+    "test_conformance_v2_cases_without_emoji": lambda: v2_cases_not_in_v3(),
+    "test_urls_are_found_as_twitter_text_finds_them": lambda: cases(
+        "urls", "urls_without_protocol"
+    ),
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    make = CASES.get(metafunc.function.__name__)
+    if make is not None:
+        metafunc.parametrize("case", shared.params(VALIDATE_YML, lambda _: make()))
 
 
 def reference_urls(text: str) -> list[tuple[int, int]]:
@@ -83,7 +103,6 @@ def reference_urls(text: str) -> list[tuple[int, int]]:
     ]
 
 
-@pytest.mark.parametrize("case", cases("urls", "urls_without_protocol"))
 def test_urls_are_found_as_twitter_text_finds_them(case: dict[str, Any]) -> None:
     text = case["text"]
     found = _urls.x_urls(text)
