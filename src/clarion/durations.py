@@ -29,3 +29,25 @@ def show(ms_value: int) -> str:
     if ms_rest or not any(parts):
         parts.append(f"{ms_rest // 1000}s")
     return "".join(parts)
+
+
+_HUMAN_UNITS = (
+    ("year", 365 * 86_400_000),
+    ("month", 30 * 86_400_000),
+    ("week", 7 * 86_400_000),
+    ("day", 86_400_000),
+    ("hour", 3_600_000),
+    ("minute", 60_000),
+    ("second", 1_000),
+)
+
+
+def human(ms_value: int) -> str:
+    """A duration as people say it, in its largest whole unit: "2 years", "3 days", "1 minute";
+    under a second, "less than a second"."""
+    ms_value = abs(ms_value)
+    for name, size in _HUMAN_UNITS:
+        if ms_value >= size:
+            n = ms_value // size
+            return f"{n} {name}{'' if n == 1 else 's'}"
+    return "less than a second"
