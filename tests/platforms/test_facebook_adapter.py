@@ -1,8 +1,9 @@
 """The Facebook Page adapter against Graph API answers.
 
-Error bodies are the recorded ones in ../shared/fixtures/recorded/facebook (python-facebook's
-captures of real Graph errors), replayed with ``responses``; other error codes reuse that exact
-shape with Graph's documented codes and messages. Success bodies are Graph's documented shapes:
+Error bodies are Graph's documented error (tests/fixtures/facebook/error.json) with Graph's
+documented codes and messages; the recorded ones in ../shared/fixtures/recorded/facebook
+(python-facebook's captures of real Graph errors) are replayed with ``responses`` when
+``../shared`` is there (tests/shared.py). Success bodies are Graph's documented shapes:
 ``{"id": "<page>_<post>"}`` for ``/feed`` and ``{"id", "post_id"}`` for ``/photos``.
 """
 
@@ -28,34 +29,36 @@ from clarion.delivery import Media  # noqa: E402
 from clarion.platforms.adapter import Request  # noqa: E402
 from clarion.platforms.facebook import GRAPH_VERSION, FacebookAdapter  # noqa: E402
 from clarion.platforms.outcomes import Absent, Failed, Published, RetryLater, Unknown  # noqa: E402
+from tests import shared  # noqa: E402
 from tests.conftest import png  # noqa: E402
 from tests.deliveries import MediaItem, Sendable, sendable  # noqa: E402
 from tests.net import closed_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-RECORDED = ROOT.parent / "shared" / "fixtures" / "recorded" / "facebook"
+DOCUMENTED_ERROR = ROOT / "tests" / "fixtures" / "facebook" / "error.json"
 GRAPH = "https://graph.example.test"
-PAGE = "2121008874780932"  # the Page id in the recorded /me/accounts answer
+PAGE = "2121008874780932"  # the Page id in the recorded /me/accounts answer (../shared)
 BASE = f"{GRAPH}/{GRAPH_VERSION}"
 FEED, PHOTOS, POSTS = f"{BASE}/{PAGE}/feed", f"{BASE}/{PAGE}/photos", f"{BASE}/{PAGE}/posts"
 #: A token no generic "looks like a secret" pattern catches: only its registration hides it.
 TOKEN = "EAAGm0PX4ZCpsBAPageTok3n"
 
-pytestmark = pytest.mark.skipif(not RECORDED.is_dir(), reason="recorded fixtures not found")
-
 
 def recorded(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((RECORDED / f"python-facebook-{name}.json").read_text())
+    """A recorded Graph answer from ../shared (the test skips without it: tests/shared.py)."""
+    path = shared.shared_path(f"fixtures/recorded/facebook/python-facebook-{name}.json")
+    data: dict[str, Any] = json.loads(path.read_text())
     return data
 
 
 def error_body(code: int, message: str, subcode: int | None = None) -> dict[str, Any]:
-    """The recorded error, with another code and message (Graph's shape, unchanged)."""
-    body = recorded("error")
-    body["error"].update(code=code, message=message)
+    """Graph's documented error (its fields, type and trace id), with this code and message."""
+    documented = json.loads(DOCUMENTED_ERROR.read_text())["error"]
+    error: dict[str, Any] = {"message": message, "type": documented["type"], "code": code}
     if subcode is not None:
-        body["error"]["error_subcode"] = subcode
-    return body
+        error["error_subcode"] = subcode
+    error["fbtrace_id"] = documented["fbtrace_id"]
+    return {"error": error}
 
 
 def item(

@@ -4,7 +4,8 @@ Responses come from tweepy's recorded cassettes (``POST /2/tweets`` -> 201, ``GE
 and python-twitter's recorded v2 media-upload bodies, in ../shared/fixtures/recorded/x, replayed
 with ``responses``. The requests the adapter sends are compared with ``build()``'s payload and
 with what tweepy's own tests sent. Rate limits, server errors, refused credentials and network
-failures are synthetic, with X's problem-shaped bodies.
+failures are synthetic, with X's problem-shaped bodies, and run anywhere; the tests that replay
+a recording skip without ``../shared`` (tests/shared.py).
 """
 
 from __future__ import annotations
@@ -37,11 +38,12 @@ from clarion.platforms.outcomes import (  # noqa: E402
 )
 from clarion.platforms.x import X, XAdapter  # noqa: E402
 from clarion.platforms.x.adapter import quote_id  # noqa: E402
+from tests import shared  # noqa: E402
 from tests.deliveries import MediaItem, Sendable, sendable  # noqa: E402
 from tests.net import closed_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
-RECORDED = ROOT.parent / "shared" / "fixtures" / "recorded" / "x"
+RECORDED = "fixtures/recorded/x"  # in ../shared; read only by the tests that replay it
 BASE = "https://api.x.com"
 KEYS = {
     "API_KEY": "ck-0123456789abcdef",
@@ -52,15 +54,12 @@ KEYS = {
 OAUTH2 = "oauth2-user-token-5f4e3d2c1b"
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
 
-pytestmark = pytest.mark.skipif(not RECORDED.is_dir(), reason="recorded fixtures not found")
-
-
 # --- recorded answers -----------------------------------------------------------------------------
 
 
 @cache
 def cassette(name: str) -> list[dict[str, Any]]:
-    data = yaml.safe_load((RECORDED / f"tweepy-{name}.yaml").read_text())
+    data = yaml.safe_load(shared.read_text(f"{RECORDED}/tweepy-{name}.yaml"))
     interactions: list[dict[str, Any]] = data["interactions"]
     return interactions
 
@@ -79,7 +78,7 @@ def body_of(i: dict[str, Any]) -> bytes:
 
 
 def recorded_json(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((RECORDED / f"python-twitter-{name}.json").read_text())
+    data: dict[str, Any] = json.loads(shared.read_text(f"{RECORDED}/python-twitter-{name}.json"))
     return data
 
 
@@ -97,10 +96,25 @@ def replay(rsps: Any, i: dict[str, Any], url: str) -> None:
     )
 
 
-CREATED = exchange("test_client_create_and_delete_tweet", "POST", "/2/tweets")
-ME = exchange("test_client_get_me", "GET", "/2/users/me")
-POST_ID = json.loads(body_of(CREATED))["data"]["id"]
-USER = json.loads(body_of(ME))["data"]
+def created() -> dict[str, Any]:
+    """tweepy's recorded ``POST /2/tweets`` exchange (201)."""
+    return exchange("test_client_create_and_delete_tweet", "POST", "/2/tweets")
+
+
+def me() -> dict[str, Any]:
+    """tweepy's recorded ``GET /2/users/me`` exchange."""
+    return exchange("test_client_get_me", "GET", "/2/users/me")
+
+
+def post_id() -> str:
+    """The id of the recorded post."""
+    return str(json.loads(body_of(created()))["data"]["id"])
+
+
+def user() -> dict[str, Any]:
+    """The recorded account (id, name, username)."""
+    data: dict[str, Any] = json.loads(body_of(me()))["data"]
+    return data
 
 
 def problem(rsps: Any, method: str, path: str, status: int, detail: str, **extra: Any) -> None:
@@ -278,14 +292,14 @@ def test_a_quote_of_something_else_than_a_post_is_never_sent(rsps: Any) -> None:
 
 
 def test_post_is_published_with_xs_id(rsps: Any) -> None:
-    replay(rsps, CREATED, BASE + "/2/tweets")
+    replay(rsps, created(), BASE + "/2/tweets")
     a = XAdapter()
     req = a.build(*item("Test Tweet"))
     out = a.publish(req)
-    assert out == Published(POST_ID, f"https://x.com/i/web/status/{POST_ID}")
+    assert out == Published(post_id(), f"https://x.com/i/web/status/{post_id()}")
     (sent,) = calls(rsps, "POST", "/2/tweets")
     # exactly build()'s body, and exactly what tweepy's own recorded test sent
-    assert sent_json(sent) == req.payload["tweet"] == json.loads(CREATED["request"]["body"])
+    assert sent_json(sent) == req.payload["tweet"] == json.loads(created()["request"]["body"])
     assert sent.headers["Content-Type"] == "application/json"
     assert_signed(sent)
     assert sent.req_kwargs["timeout"] == a.timeout_s == 30.0
@@ -293,9 +307,9 @@ def test_post_is_published_with_xs_id(rsps: Any) -> None:
 
 def test_url_names_the_account_when_known(rsps: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLARION_X_USERNAME", "@TweepyDev")
-    replay(rsps, CREATED, BASE + "/2/tweets")
+    replay(rsps, created(), BASE + "/2/tweets")
     out = XAdapter().publish(XAdapter().build(*item()))
-    assert out == Published(POST_ID, f"https://x.com/TweepyDev/status/{POST_ID}")
+    assert out == Published(post_id(), f"https://x.com/TweepyDev/status/{post_id()}")
 
 
 def test_every_call_goes_to_the_configured_api_base_with_the_configured_timeout(
@@ -303,7 +317,7 @@ def test_every_call_goes_to_the_configured_api_base_with_the_configured_timeout(
 ) -> None:
     monkeypatch.setenv("CLARION_X_API_BASE", "http://127.0.0.1:9/x-api/")
     monkeypatch.setenv("CLARION_X_TIMEOUT", "2.5")
-    replay(rsps, CREATED, "http://127.0.0.1:9/x-api/2/tweets")
+    replay(rsps, created(), "http://127.0.0.1:9/x-api/2/tweets")
     a = XAdapter()
     assert a.timeout_s == 2.5
     out = a.publish(a.build(*item()))
@@ -315,7 +329,7 @@ def test_oauth2_user_token_is_sent_as_bearer(rsps: Any, monkeypatch: pytest.Monk
     for name in KEYS:
         monkeypatch.delenv(f"CLARION_X_{name}")
     monkeypatch.setenv("CLARION_X_OAUTH2_TOKEN", OAUTH2)
-    replay(rsps, CREATED, BASE + "/2/tweets")
+    replay(rsps, created(), BASE + "/2/tweets")
     out = XAdapter().publish(XAdapter().build(*item()))
     assert isinstance(out, Published)
     assert rsps.calls[0].request.headers["Authorization"] == f"Bearer {OAUTH2}"
@@ -332,7 +346,7 @@ def test_missing_credentials_fail_as_auth_naming_the_variables(
 
 
 def test_reply_and_quote_are_in_the_body(rsps: Any) -> None:
-    replay(rsps, CREATED, BASE + "/2/tweets")
+    replay(rsps, created(), BASE + "/2/tweets")
     req = XAdapter().build(
         *item(
             thread_index=1,
@@ -354,7 +368,7 @@ def test_images_are_uploaded_described_then_attached(rsps: Any, tmp_path: Path, 
     media_id = (answer.get("data") or answer)["id"]
     rsps.add("POST", BASE + "/2/media/upload", json=answer)
     rsps.add("POST", BASE + "/2/media/metadata", json={"data": {"id": media_id}})
-    replay(rsps, CREATED, BASE + "/2/tweets")
+    replay(rsps, created(), BASE + "/2/tweets")
     image = png(tmp_path / "cat.png")
     a = XAdapter()
     req = a.build(*item(media=(MediaItem(str(image), "A cat asleep on a keyboard"),)))
@@ -382,7 +396,7 @@ def test_four_images_in_order(rsps: Any, tmp_path: Path) -> None:
     for media_id in ids:
         rsps.add("POST", BASE + "/2/media/upload", json={"data": {"id": media_id}})
         rsps.add("POST", BASE + "/2/media/metadata", json={"data": {"id": media_id}})
-    replay(rsps, CREATED, BASE + "/2/tweets")
+    replay(rsps, created(), BASE + "/2/tweets")
     media = tuple(MediaItem(str(png(tmp_path / f"{n}.png", n)), f"picture {n}") for n in range(4))
     req = XAdapter().build(*item(media=media))
     assert isinstance(XAdapter().publish(req), Published)
@@ -540,9 +554,9 @@ def test_secrets_in_a_network_error_are_redacted(rsps: Any) -> None:
 
 
 def test_check_says_who_posts(rsps: Any) -> None:
-    replay(rsps, ME, BASE + "/2/users/me")
+    replay(rsps, me(), BASE + "/2/users/me")
     status = XAdapter().check()
-    assert status.ok and status.posts_as == f"@{USER['username']}" == "@TweepyDev"
+    assert status.ok and status.posts_as == f"@{user()['username']}" == "@TweepyDev"
     assert status.details["auth"] == "OAuth 1.0a user context"
     assert_signed(rsps.calls[0].request)
     assert rsps.calls[0].request.req_kwargs["timeout"] == 30.0
@@ -559,11 +573,11 @@ def test_check_with_a_revoked_token_is_not_ok_in_xs_words(rsps: Any) -> None:
 
 
 def timeline(rsps: Any, tweets: list[dict[str, Any]], next_token: str | None = None) -> None:
-    replay(rsps, ME, BASE + "/2/users/me")
+    replay(rsps, me(), BASE + "/2/users/me")
     meta: dict[str, Any] = {"result_count": len(tweets)}
     if next_token:
         meta["next_token"] = next_token
-    rsps.add("GET", BASE + f"/2/users/{USER['id']}/tweets", json={"data": tweets, "meta": meta})
+    rsps.add("GET", BASE + f"/2/users/{user()['id']}/tweets", json={"data": tweets, "meta": meta})
 
 
 def returned(post_id: str, text: str, **fields: Any) -> dict[str, Any]:
@@ -582,7 +596,7 @@ def test_reconcile_finds_the_post_despite_tco_links_and_escaping(rsps: Any) -> N
     link = {"start": 20, "end": 39, "url": tco, "expanded_url": "http://example.org/week"}
     media = {
         "url": "https://t.co/m3d1a",
-        "expanded_url": f"https://x.com/TweepyDev/status/{POST_ID}/photo/1",
+        "expanded_url": f"https://x.com/TweepyDev/status/{post_id()}/photo/1",
         "media_key": "3_1",
     }
     timeline(
@@ -590,7 +604,7 @@ def test_reconcile_finds_the_post_despite_tco_links_and_escaping(rsps: Any) -> N
         [
             returned("1456012973835788999", "Something else"),
             returned(
-                POST_ID,
+                post_id(),
                 f"Read &amp; share: {tco} &lt;3 https://t.co/m3d1a",
                 entities={"urls": [link, media]},
                 attachments={"media_keys": ["3_1"]},
@@ -599,8 +613,8 @@ def test_reconcile_finds_the_post_despite_tco_links_and_escaping(rsps: Any) -> N
     )
     req = XAdapter().build(*item(sent, media=(MediaItem("/c/a.png", "alt"),)))
     out = XAdapter().reconcile(req)
-    assert out == Published(POST_ID, f"https://x.com/TweepyDev/status/{POST_ID}")
-    query = calls(rsps, "GET", f"/2/users/{USER['id']}/tweets")[0].params
+    assert out == Published(post_id(), f"https://x.com/TweepyDev/status/{post_id()}")
+    query = calls(rsps, "GET", f"/2/users/{user()['id']}/tweets")[0].params
     assert query["max_results"] == "100" and "exclude" not in query
     assert "created_at" in query["tweet.fields"] and "entities" in query["tweet.fields"]
 
@@ -612,7 +626,7 @@ def test_reconcile_finds_a_quote_whose_text_x_gave_the_quoted_link(rsps: Any) ->
         "expanded_url": f"https://twitter.com/TweepyDev/status/{quoted}",
     }
     tweet = returned(
-        POST_ID,
+        post_id(),
         "So true https://t.co/q1",
         entities={"urls": [link]},
         referenced_tweets=[{"type": "quoted", "id": quoted}],
@@ -620,27 +634,27 @@ def test_reconcile_finds_a_quote_whose_text_x_gave_the_quoted_link(rsps: Any) ->
     timeline(rsps, [tweet])
     req = XAdapter().build(*item("So true", quote_of=f"https://x.com/TweepyDev/status/{quoted}"))
     assert XAdapter().reconcile(req) == Published(
-        POST_ID, f"https://x.com/TweepyDev/status/{POST_ID}"
+        post_id(), f"https://x.com/TweepyDev/status/{post_id()}"
     )
 
 
 def test_reconcile_matches_replies_only_to_the_same_parent(rsps: Any) -> None:
     timeline(
         rsps,
-        [returned(POST_ID, "More soon", referenced_tweets=[{"type": "replied_to", "id": "7"}])],
+        [returned(post_id(), "More soon", referenced_tweets=[{"type": "replied_to", "id": "7"}])],
     )
     req = XAdapter().build(*item("More soon", thread_index=1, reply_to_id="8"))
     assert isinstance(XAdapter().reconcile(req), Absent)
 
 
 def test_reconcile_says_absent_when_the_whole_timeline_was_read(rsps: Any) -> None:
-    timeline(rsps, [returned(POST_ID, "Something else")])
+    timeline(rsps, [returned(post_id(), "Something else")])
     out = XAdapter().reconcile(XAdapter().build(*item("Test Tweet")))
     assert isinstance(out, Absent)
 
 
 def test_reconcile_is_unknown_when_older_posts_were_not_read(rsps: Any) -> None:
-    timeline(rsps, [returned(POST_ID, "Something else")], next_token="7140dibdnow9c7btw3w29")
+    timeline(rsps, [returned(post_id(), "Something else")], next_token="7140dibdnow9c7btw3w29")
     out = XAdapter().reconcile(XAdapter().build(*item("Test Tweet")))
     assert isinstance(out, Unknown) and "older ones were not read" in out.reason
 
@@ -648,22 +662,22 @@ def test_reconcile_is_unknown_when_older_posts_were_not_read(rsps: Any) -> None:
 def test_reconcile_uses_the_due_time_when_known(rsps: Any) -> None:
     # an identical post from before the delivery was due is not this one; the page reaches back
     # past the due time, so the post is known to be absent
-    timeline(rsps, [returned(POST_ID, "Test Tweet", created_at="2022-07-01T08:00:00.000Z")], "n")
+    timeline(rsps, [returned(post_id(), "Test Tweet", created_at="2022-07-01T08:00:00.000Z")], "n")
     req = XAdapter().build(*item("Test Tweet"))
     due = Request(req.platform, req.account, req.key, req.payload, due="2022-07-04T09:00:00+01:00")
     assert isinstance(XAdapter().reconcile(due), Absent)
 
 
 def test_reconcile_is_unknown_when_x_cannot_be_asked(rsps: Any) -> None:
-    replay(rsps, ME, BASE + "/2/users/me")
-    problem(rsps, "GET", f"/2/users/{USER['id']}/tweets", 503, "Service Unavailable")
+    replay(rsps, me(), BASE + "/2/users/me")
+    problem(rsps, "GET", f"/2/users/{user()['id']}/tweets", 503, "Service Unavailable")
     out = XAdapter().reconcile(XAdapter().build(*item()))
     assert isinstance(out, Unknown) and "503" in out.reason
 
 
 def test_reconcile_is_unknown_when_a_look_alike_post_cannot_be_compared(rsps: Any) -> None:
     # a t.co link without its entity: the words agree, the link cannot be checked
-    timeline(rsps, [returned(POST_ID, "Read more https://t.co/xYz789")])
+    timeline(rsps, [returned(post_id(), "Read more https://t.co/xYz789")])
     out = XAdapter().reconcile(XAdapter().build(*item("Read more example.org/a")))
     assert isinstance(out, Unknown) and "could not be compared" in out.reason
 

@@ -23,12 +23,9 @@ import pytest
 from tests.clarion_proc import ClarionCLI
 from tests.conftest import png
 from tests.net import closed_port
-from tests.servers.x_stub import RECORDED, XStub
+from tests.servers.x_stub import XStub
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not RECORDED.is_dir(), reason="recorded fixtures not found"),
-]
+pytestmark = pytest.mark.slow  # the stub answers from tests/fixtures/x: nothing from ../shared
 
 T0 = dt.datetime(2022, 7, 4, 8, 0, tzinfo=dt.UTC)  # 09:00 in London: the launch is due
 LAUNCH, PART2, DAY2 = "xweek:launch:x", "xweek:launch:x#2", "xweek:day2:x"

@@ -43,6 +43,7 @@ import threading
 import urllib.parse
 from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from clarion.platforms.facebook import GRAPH_VERSION
@@ -74,13 +75,19 @@ THROTTLE_MESSAGES = {
 }
 
 
+#: Graph's documented error response (tests/fixtures/SOURCES.md), the shape of every error here.
+DOCUMENTED_ERROR = Path(__file__).resolve().parents[1] / "fixtures" / "facebook" / "error.json"
+
+
 def graph_error(
-    message: str, code: int, kind: str = "OAuthException", subcode: int | None = None
+    message: str, code: int, kind: str | None = None, subcode: int | None = None
 ) -> dict[str, Any]:
-    err: dict[str, Any] = {"message": message, "type": kind, "code": code}
+    """Graph's documented error with this message and code (its type unless ``kind``)."""
+    documented = json.loads(DOCUMENTED_ERROR.read_text(encoding="utf-8"))["error"]
+    err: dict[str, Any] = {"message": message, "type": kind or documented["type"], "code": code}
     if subcode is not None:
         err["error_subcode"] = subcode
-    err["fbtrace_id"] = "AStubTrace" + str(code)
+    err["fbtrace_id"] = "AStubTrace" + str(code)  # Graph's ids are opaque; this one names the code
     return {"error": err}
 
 

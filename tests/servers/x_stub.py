@@ -3,18 +3,20 @@
 It runs in a thread of the test process (:class:`XStub`, a context manager), bound to 127.0.0.1 on
 a free port, and implements what the adapter uses:
 
-* ``POST /2/tweets`` (answers 201 with the recorded body's shape; refuses a text equal to an
-  earlier post's with X's 403 "duplicate content", as X does);
-* ``POST /2/media/upload`` (multipart ``media`` + ``media_category``; the recorded simple-upload
-  answer's shape) and ``POST /2/media/metadata`` (alt text);
+* ``POST /2/tweets`` (answers 201 with X's documented body; refuses a text equal to an earlier
+  post's with X's 403 "duplicate content", as X does);
+* ``POST /2/media/upload`` (multipart ``media`` + ``media_category``; X's documented answer) and
+  ``POST /2/media/metadata`` (alt text);
 * ``GET /2/users/me`` and ``GET /2/users/:id/tweets`` (newest first, ``max_results``; links in the
   returned text shortened to ``https://t.co/...`` with ``entities.urls``, a ``t.co`` link appended
   for images, ``&<>`` escaped, as X does).
 
-Response bodies are built from the recorded answers in ``../shared/fixtures/recorded/x``, read at
-start. Every request is checked for its credentials (an OAuth 1.0a HMAC-SHA1 signature verified
-against the consumer and token secrets, or the Bearer token) and recorded (:attr:`XStub.received`:
-method, path, query, headers, JSON body or multipart fields and files).
+Response bodies are built from X's documented answers, the project's own fixtures in
+``tests/fixtures/x`` (``tests/fixtures/SOURCES.md`` says where each comes from), read at start; it
+needs nothing beside the checkout. Every request is checked for its credentials (an OAuth 1.0a
+HMAC-SHA1 signature verified against the consumer and token secrets, or the Bearer token) and
+recorded (:attr:`XStub.received`: method, path, query, headers, JSON body or multipart fields and
+files).
 
 Faults are scripted per endpoint (``"POST /2/tweets"``, ``"POST /2/media/upload"``,
 ``"POST /2/media/metadata"``, ``"GET /2/users/me"``, ``"GET /2/users/:id/tweets"``) with
@@ -36,7 +38,6 @@ import copy
 import datetime as dt
 import email.parser
 import email.policy
-import gzip
 import hashlib
 import hmac
 import html
@@ -53,12 +54,10 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import yaml
-
 from clarion.platforms import _urls
 from tests.net import Serving
 
-RECORDED = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "recorded" / "x"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "x"
 
 FAULTS = frozenset(
     {
@@ -81,25 +80,14 @@ def _problem(status: int, title: str, detail: str) -> dict[str, Any]:
     return {"title": title, "detail": detail, "type": "about:blank", "status": status}
 
 
-def _cassette_body(name: str, method: str, path: str) -> dict[str, Any]:
-    """The JSON body X answered in a tweepy cassette (bodies are gzip + base64 there)."""
-    data = yaml.safe_load((RECORDED / name).read_text())
-    for exchange in data["interactions"]:
-        request = exchange["request"]
-        if request["method"] == method and urlsplit(request["uri"]).path == path:
-            raw = exchange["response"]["body"]["string"]
-            if isinstance(raw, str):
-                raw = raw.encode()
-            if raw[:2] == b"\x1f\x8b":
-                raw = gzip.decompress(raw)
-            body: dict[str, Any] = json.loads(raw)
-            return body
-    raise LookupError(f"{name} has no {method} {path}")
+def _fixture(name: str) -> dict[str, Any]:
+    body: dict[str, Any] = json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return body
 
 
 @dataclass
 class Recorded:
-    """The X answers the stub's bodies are built from."""
+    """The X answers the stub's bodies are built from (X's documented examples)."""
 
     tweet: dict[str, Any]
     me: dict[str, Any]
@@ -108,13 +96,9 @@ class Recorded:
     @classmethod
     def load(cls) -> Recorded:
         return cls(
-            tweet=_cassette_body(
-                "tweepy-test_client_create_and_delete_tweet.yaml", "POST", "/2/tweets"
-            ),
-            me=_cassette_body("tweepy-test_client_get_me.yaml", "GET", "/2/users/me"),
-            upload=json.loads(
-                (RECORDED / "python-twitter-media-upload-v2-upload_simple_resp.json").read_text()
-            ),
+            tweet=_fixture("create_tweet.json"),
+            me=_fixture("users_me.json"),
+            upload=_fixture("media_upload.json"),
         )
 
 
@@ -184,7 +168,7 @@ class XStub:
         *,
         api_key: str = "stub-api-key",
         api_secret: str = "stub-api-secret",
-        access_token: str = "1072250532645998596-stubaccesstoken",
+        access_token: str = "2244994945-stubaccesstoken",
         access_token_secret: str = "stub-access-token-secret",
         oauth2_token: str = "stub-oauth2-user-token",
     ) -> None:
@@ -394,8 +378,7 @@ class XStub:
                 "alt_text": None,
             }
         answer = copy.deepcopy(self.recorded.upload)
-        answer.update(id=media_id, media_key=f"3_{media_id}", size=len(data))
-        answer["image"] = {"image_type": content_type, "w": 2, "h": 2}
+        answer["data"].update(id=media_id, media_key=f"3_{media_id}", size=len(data))
         return 200, answer
 
     def _metadata(self, body: dict[str, Any]) -> tuple[int, Any]:
