@@ -569,8 +569,9 @@ def test_check_refuses_a_token_of_another_page_or_a_user(rsps: Any) -> None:
 
 
 def test_check_passes_when_the_token_cannot_be_inspected(rsps: Any) -> None:
+    refusal = recorded("error")  # first: without ../shared the test skips before any set-up
     rsps.get(f"{BASE}/me", json={"id": PAGE, "name": "MyLife"})
-    rsps.get(f"{BASE}/debug_token", json=recorded("error"), status=400)
+    rsps.get(f"{BASE}/debug_token", json=refusal, status=400)
     status = FacebookAdapter().check()
     assert status.ok and status.expires is None
     assert "could not inspect the token" in status.details["token"]
