@@ -61,17 +61,19 @@ def _check_quotes(c: Campaign, path: Path_, item: Post | QuoteItem, add: Add) ->
         where = (*path, "variants", name, "quote_of") if from_variant else (*path, "quote_of")
         label = platforms.get(name).label
         if not quoting.can_quote(name):
-            quoting_names = [platforms.get(n).label for n in quoting.QUOTE_URLS]
+            able = quoting.quoting_platforms()
+            quoting_names = [platforms.get(n).label for n in able]
             add(
                 where,
                 f"{label} posts cannot quote another post (only {' and '.join(quoting_names)} "
                 f"can). Put the quote in a variant for the platforms that can, e.g. "
-                f"`variants: {{x: {{quote_of: ...}}}}`, or take {name} off this post's platforms.",
+                f"`variants: {{{able[0] if able else name}: {{quote_of: ...}}}}`, "
+                f"or take {name} off this post's platforms.",
             )
         elif quoting.target(name, url) is None:
             add(
                 where,
                 f"`{url}` is not the address of a {label} post, so it cannot be quoted there. "
                 f"Copy the post's address from {label}; it looks like "
-                f"{quoting.EXAMPLES[name]}.",
+                f"{quoting.example(name)}.",
             )

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from clarion.cli.completion import PlatformChoice
 from clarion.cli.context import AppContext, pass_app
 from clarion.cli.options import output_format
-from clarion.platforms import NAMES
 
 if TYPE_CHECKING:
     from clarion.ledger.store import Ledger
@@ -21,7 +21,7 @@ def accounts_group() -> None:
 
 
 @accounts_group.command("check")
-@click.option("--platform", "only", type=click.Choice(NAMES), help="Check only this platform.")
+@click.option("--platform", "only", type=PlatformChoice(), help="Check only this platform.")
 @output_format("table", "json")
 @pass_app
 def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
@@ -100,7 +100,7 @@ def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
 
 
 @accounts_group.command("login")
-@click.argument("platform", type=click.Choice(NAMES))
+@click.argument("platform", type=PlatformChoice())
 @click.option(
     "--account",
     default="default",
@@ -121,18 +121,23 @@ def login_cmd(app: AppContext, platform: str, account: str) -> None:
     from clarion.secrets import redact
 
     cls = adapter_class(platform)
-    label = get(platform).label
-    if cls is None or not (cls.secret_names or cls.setting_names):
+    described = get(platform)
+    label = described.label
+    # The platform's credentials (an adapter inherits them from its platform unless it declares
+    # its own, as one installed through CLARION_ADAPTERS may).
+    secrets = cls.secret_names if cls else described.secret_names
+    settings = cls.setting_names if cls else described.setting_names
+    if cls is None or not (secrets or settings):
         app.echo(f"Clarion cannot publish to {label} yet, so it has no keys to save.", err=True)
         raise SystemExit(1)
     try:
-        credentials.env_name(platform, account, "x")
+        credentials.env_name(platform, account, "name")
     except credentials.CredentialsError as exc:
         raise click.BadParameter(str(exc), param_hint="--account") from None
     app.echo(f"Keys for {label}, account {account!r} (Enter keeps what Clarion already has):")
     values: dict[str, str] = {}
-    for name in (*cls.setting_names, *cls.secret_names):
-        secret = name in cls.secret_names
+    for name in (*settings, *secrets):
+        secret = name in secrets
         variable = credentials.env_name(platform, account, name)
         known = credentials.where(platform, account, name)
         hint = f" [have it, from {known}]" if known else ""

@@ -3,7 +3,8 @@
 The script is click's own (what ``_CLARION_COMPLETE=bash_source clarion`` prints), preceded by
 one comment saying how to install it. When the shell asks for completions, the script runs
 ``clarion`` with ``_CLARION_COMPLETE=bash_complete`` (zsh_complete, fish_complete) and click
-answers: command names from the lazy registry, choices such as ``--platform`` names, and campaign
+answers: command names from the lazy registry, choices such as ``--platform`` names (every
+platform :mod:`clarion.platforms` knows, plugins included: :class:`PlatformChoice`), and campaign
 files through :func:`campaign_files` (the ``FILE...`` argument's ``shell_complete``).
 """
 
@@ -18,6 +19,27 @@ from click.shell_completion import CompletionItem, get_completion_class
 from clarion.cli.options import CAMPAIGN_SUFFIXES
 
 SHELLS = ("bash", "zsh", "fish")
+
+
+class PlatformChoice(click.Choice[str]):
+    """A platform's name: one of those :mod:`clarion.platforms` knows when the command runs
+    (built-in, registered or installed as a plugin), completed and checked like any choice."""
+
+    name = "platform"
+
+    def __init__(self) -> None:
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        from clarion import platforms
+
+        return platforms.names()
+
+    @choices.setter
+    def choices(self, value: object) -> None:
+        """Ignored: the choices are always the registry's."""
+
 
 #: One line on how to install each shell's script.
 HOW = {

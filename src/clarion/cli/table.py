@@ -13,7 +13,15 @@ if TYPE_CHECKING:
     from clarion.campaign.load import Loaded
     from clarion.planner import Delivery
 
-LABELS = {"x": "X", "facebook": "Facebook", "mastodon": "Mastodon", "bluesky": "Bluesky"}
+
+def short_label(platform: str) -> str:
+    """The platform's name for this narrow table ("Facebook"), from its descriptor."""
+    from clarion import platforms
+
+    try:
+        return platforms.get(platform).short_label
+    except platforms.UnknownPlatformError:
+        return platform
 
 
 def render_week(app: AppContext, campaigns: list[Loaded], deliveries: list[Delivery]) -> str:
@@ -45,7 +53,7 @@ def _card(app: AppContext, d: Delivery, width: int) -> list[str]:
     if d.length > d.limit:
         meter = app.style(meter, fg="red", bold=True)
     part = f"  part {d.thread_index + 1}, replies to {d.reply_to}" if d.reply_to else ""
-    label = app.style(LABELS.get(d.platform, d.platform).ljust(9), bold=True)
+    label = app.style(short_label(d.platform).ljust(9), bold=True)
     head = f"  {when}  {label} {meter:>9}  {d.key}{part}"
     body: list[str] = []
     for paragraph in d.text.split("\n"):

@@ -66,11 +66,19 @@ class Adapter(ABC):
     #: Longest wait for one answer from the platform, in seconds. A send's lease is always
     #: longer than this, so no other run takes a send over while its request may be in flight.
     timeout_s: float = 30.0
-    #: Secret credential names (``clarion.credentials``: ``CLARION_<PLATFORM>_<NAME>``), e.g.
-    #: ("access_token",). ``clarion accounts login`` asks for these, without echo.
+    #: Secret credential names and settings: the platform's own (:attr:`Platform.secret_names`,
+    #: :attr:`Platform.setting_names`) unless the adapter class declares its own.
     secret_names: ClassVar[tuple[str, ...]] = ()
-    #: Settings that are not secret (a server's address, an account id); shown, never redacted.
     setting_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        platform: type[Platform] | None = getattr(cls, "platform", None)
+        if platform is not None:
+            if "secret_names" not in cls.__dict__:
+                cls.secret_names = platform.secret_names
+            if "setting_names" not in cls.__dict__:
+                cls.setting_names = platform.setting_names
 
     def __init__(self, account: str = "default") -> None:
         self.account = account
@@ -141,19 +149,16 @@ class DryRunAdapter(Adapter):
         raise RuntimeError("the dry-run adapter never sends")
 
 
-#: Platform name -> "module:Class" of its adapter. Platforms arrive here with their adapters.
-ADAPTERS: dict[str, str] = {
-    "x": "clarion.platforms.x:XAdapter",
-    "mastodon": "clarion.platforms.mastodon:MastodonAdapter",
-    "facebook": "clarion.platforms.facebook:FacebookAdapter",
-    "bluesky": "clarion.platforms.bluesky:BlueskyAdapter",
-}
-
-
 def adapter_class(platform: str) -> type[Adapter] | None:
     """The adapter class for ``platform``: ``CLARION_ADAPTERS`` overrides (``x=mod:Class,*=mod:C``)
-    for tests and plugins, then :data:`ADAPTERS`. None when the platform has none."""
-    spec = ADAPTERS.get(platform)
+    for tests and plugins, then the platform's own (:attr:`Platform.adapter`). None when the
+    platform has none."""
+    from clarion import platforms
+
+    try:
+        spec = platforms.get(platform).adapter
+    except platforms.UnknownPlatformError:
+        spec = ""
     for entry in filter(None, os.environ.get("CLARION_ADAPTERS", "").split(",")):
         name, _, target = entry.partition("=")
         if name.strip() in (platform, "*"):

@@ -1,13 +1,19 @@
-"""What every platform declares: its limits, its counting rules, how a post is shaped for it.
+"""What every platform declares: its limits, its counting rules, how a post is shaped for it, how
+its card looks, which post addresses it can quote, which credentials it needs and which adapter
+talks to its API.
 
-One class per platform (in its own module) subclasses :class:`Platform`. Validation, the planner,
-the preview and (later) the publisher all read limits and counts from these classes, so each fact
-about a platform is written down exactly once.
+One class per platform, in the platform's own folder (``clarion/platforms/<name>/``), subclasses
+:class:`Platform`, in the style of apprise's service classes: the class declares the facts, the
+base class does the shared work. Validation, the planner, the previews, ``accounts`` and the
+publisher all read these classes, so each fact about a platform is written down exactly once and
+nothing outside the platform's folder names it (the registry, :mod:`clarion.platforms`, lists it).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from typing import ClassVar, NamedTuple
 
 
@@ -24,13 +30,93 @@ class LengthCheck(NamedTuple):
         return not self.over
 
 
-class Platform:
-    """A social platform: limits and counting rules. Subclasses set every ``ClassVar``."""
+class Entity(NamedTuple):
+    """A link, hashtag, mention or cashtag a platform marks in a post's text."""
 
-    #: Short name used in campaign files and delivery keys ("x", "mastodon").
+    start: int  # index into the text (code points)
+    end: int
+    kind: str  # "link", "tag", "mention", "cashtag"
+    href: str  # the link's target ("" for tags and mentions)
+    #: How many of its characters the platform shows (the rest stays in the page, hidden, with
+    #: the whole on hover): Mastodon shows ``@user@server`` as ``@user``. 0: all of them.
+    shown: int = 0
+
+
+#: What a card style value may not contain: it is written into the page's style sheet.
+_UNSAFE_CSS = re.compile(r"[;{}<>\\]|/\*|\*/")
+
+
+@dataclass(frozen=True, slots=True)
+class CardStyle:
+    """How the HTML preview draws a platform's cards (CSS values). Empty: the page's default."""
+
+    #: The platform's colour: the label on its cards and its badge in the week at a glance.
+    brand: str
+    #: Links, hashtags, mentions and cashtags.
+    link: str
+    #: The avatar's background (default: :attr:`brand`).
+    avatar: str = ""
+    avatar_radius: str = ""
+    border: str = ""
+    radius: str = ""
+    shadow: str = ""
+    font: str = ""
+    text: str = ""
+    underline_links: bool = False
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, str) and _UNSAFE_CSS.search(value):
+                raise ValueError(f"card style {f.name}={value!r} is not a plain CSS value")
+
+    def css(self, name: str) -> str:
+        """The style sheet's rules for cards and badges of platform ``name``."""
+        p = f".p-{name}"
+        card = [
+            f"{prop}:{value}"
+            for prop, value in (
+                ("border-radius", self.radius),
+                ("border-color", self.border),
+                ("box-shadow", self.shadow),
+                ("font-family", self.font),
+                ("color", self.text),
+            )
+            if value
+        ]
+        avatar = [f"border-radius:{self.avatar_radius}"] if self.avatar_radius else []
+        avatar.append(f"background:{self.avatar or self.brand}")
+        rules = [f".b-{name},{p} .plat{{background:{self.brand}}}"]
+        if card:
+            rules.append(f"{p}{{{';'.join(card)}}}")
+        rules.append(f"{p} .av{{{';'.join(avatar)}}}")
+        kinds = ",".join(f"{p} .{kind}" for kind in ("lnk", "tag", "mention", "cashtag"))
+        rules.append(f"{kinds}{{color:{self.link}}}")
+        if self.underline_links:
+            rules.append(f"{p} .lnk{{text-decoration:underline}}")
+        return "\n".join(rules)
+
+
+class Platform:
+    """A social platform. Subclasses set every ``ClassVar`` without a default."""
+
+    # --- who it is ---------------------------------------------------------------------------
+
+    #: Short name used in campaign files, delivery keys and variable names (``[a-z][a-z0-9_]*``).
     name: ClassVar[str]
     #: Name people know it by ("X", "Facebook Page").
     label: ClassVar[str]
+    #: A label for narrow tables (at most 9 characters; default: :attr:`label`).
+    short_label: ClassVar[str] = ""
+    #: A badge's text in the HTML week at a glance ("FB"; default: :attr:`short_label`).
+    abbreviation: ClassVar[str] = ""
+    #: Other names people write for it ("twitter"): suggested when a campaign uses one.
+    aliases: ClassVar[tuple[str, ...]] = ()
+    #: How its cards look in the HTML preview.
+    style: ClassVar[CardStyle] = CardStyle(brand="#3b4754", link="#1a6dbf")
+
+    # --- limits and counting -----------------------------------------------------------------
+
     #: Main text limit, in :attr:`length_unit`.
     max_length: ClassVar[int]
     #: What :attr:`max_length` counts ("weighted characters", "characters", "graphemes").
@@ -47,6 +133,36 @@ class Platform:
     max_alt_length: ClassVar[int] = 1000
     #: Whether a post can be answered by its own follow-up parts (a thread).
     supports_threads: ClassVar[bool] = True
+    #: How many characters of a link (after ``https://www.``) a post shows before cutting it
+    #: with an ellipsis; None: links show as written.
+    shown_url_chars: ClassVar[int | None] = None
+
+    # --- quoting -----------------------------------------------------------------------------
+
+    #: Regular expressions of its post addresses (groups ``author`` and ``post``); empty: its
+    #: posts cannot quote another post. Compiled on first use (:mod:`clarion.platforms.quoting`).
+    quote_urls: ClassVar[tuple[str, ...]] = ()
+    #: What such an address looks like, for error messages.
+    quote_example: ClassVar[str] = ""
+
+    # --- publishing --------------------------------------------------------------------------
+
+    #: Secret credential names (``clarion.credentials``: ``CLARION_<PLATFORM>_<NAME>``), e.g.
+    #: ("access_token",). ``clarion accounts login`` asks for these, without echo.
+    secret_names: ClassVar[tuple[str, ...]] = ()
+    #: Settings that are not secret (a server's address, an account id); shown, never redacted.
+    setting_names: ClassVar[tuple[str, ...]] = ()
+    #: The adapter that talks to its API, as "module:Class", imported only when a run sends
+    #: (``CLARION_ADAPTERS`` overrides it); "" when Clarion cannot publish there yet.
+    adapter: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        label = getattr(cls, "label", "")
+        if "short_label" not in cls.__dict__ and not cls.short_label:
+            cls.short_label = label
+        if "abbreviation" not in cls.__dict__ and not cls.abbreviation:
+            cls.abbreviation = cls.short_label or label
 
     @classmethod
     def count(cls, text: str) -> int:
@@ -66,3 +182,32 @@ class Platform:
     def join_thread(cls, parts: Sequence[str]) -> str:
         """For platforms without threads: the single post a thread's parts become."""
         return "\n\n".join(parts)
+
+    @classmethod
+    def entities(cls, text: str) -> list[Entity]:
+        """What the platform marks in ``text`` (the HTML preview highlights them), in any order.
+
+        The default: links written with ``http(s)://`` and ``#hashtags``, as most platforms
+        mark them. Platforms with their own rules override this."""
+        from clarion.platforms import _text, _urls
+
+        found: list[Entity] = []
+        if "://" in text:
+            for m in _urls.finditer(text, protocol_required=True):
+                start, end = m.span("url")
+                found.append(Entity(start, end, "link", text[start:end]))
+        if "#" in text:
+            found += [
+                Entity(m.start(), m.end(), "tag", "")
+                for m in _text.pattern(_HASHTAG).finditer(text)
+            ]
+        return found
+
+
+#: A hashtag most platforms would mark: ``#`` then letters, digits or ``_``, one of them a letter.
+_HASHTAG = r"(?<![\w&#/])#\w*[\p{L}_]\w*"
+
+
+def link_href(url: str) -> str:
+    """A link's target: as written when it has a scheme, else with ``https://``."""
+    return url if re.match(r"https?://", url, re.IGNORECASE) else "https://" + url

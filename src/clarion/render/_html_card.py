@@ -138,8 +138,12 @@ def slot(anchor: str, time: str, utc: str, title: str, where: str, threads: Sequ
     )
 
 
-#: Short platform names for the week-at-a-glance grid (the full name on hover).
-SHORT = {"x": "X", "facebook": "FB", "mastodon": "Masto", "bluesky": "Bsky"}
+def abbreviation(platform: str) -> str:
+    """A platform's name in the week-at-a-glance grid ("FB"; the full name on hover)."""
+    try:
+        return platforms.get(platform).abbreviation
+    except platforms.UnknownPlatformError:
+        return platform
 
 
 @cache
@@ -147,8 +151,21 @@ def _badge(platform: str) -> str:
     p = esc(platform)
     return (
         f' <abbr class="badge b-{p}" data-platform="{p}" title="{esc(label(platform))}">'
-        f"{esc(SHORT.get(platform, platform))}</abbr>"
+        f"{esc(abbreviation(platform))}</abbr>"
     )
+
+
+def platform_css(names: Sequence[str]) -> str:
+    """The style sheet's rules for the cards and badges of platforms ``names``, from each
+    platform's :attr:`~clarion.platforms.base.Platform.style` (unknown names get none)."""
+    rules: list[str] = []
+    for name in dict.fromkeys(names):
+        try:
+            cls = platforms.get(name)
+        except platforms.UnknownPlatformError:
+            continue
+        rules += [f"/* {cls.label} */", cls.style.css(name)]
+    return "\n".join(rules)
 
 
 def glance(

@@ -120,6 +120,7 @@ def render(
             total=len(chosen),
             span=_span(chosen),
             platforms=[(n, label(n), c) for n, c in counts.items() if c],
+            platform_css=_html_card.platform_css([*platforms.NAMES, *counts]),
         )
         # The weeks' sections (tens of megabytes for a large page) are put in place here rather
         # than passed through the template, which would copy them several times over.

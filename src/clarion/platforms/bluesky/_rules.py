@@ -13,7 +13,7 @@ import re
 from typing import ClassVar, Literal, NamedTuple
 
 from clarion.platforms import _text, _tlds
-from clarion.platforms.base import LengthCheck, Platform
+from clarion.platforms.base import CardStyle, Entity, LengthCheck, Platform
 
 #: What JavaScript's ``\s`` matches (the official client's patterns are JavaScript's).
 _JS_SPACE = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
@@ -108,6 +108,19 @@ def facets(text: str) -> list[Facet]:
 class Bluesky(Platform):
     name = "bluesky"
     label = "Bluesky"
+    abbreviation = "Bsky"
+    aliases = ("bsky",)
+    style = CardStyle(brand="#0560c4", link="#0560c4", border="#d4dbe2", radius="12px")
+    quote_urls = (
+        r"^https://bsky\.app/profile/(?P<author>[A-Za-z0-9._:%-]+)/post/"
+        r"(?P<post>[A-Za-z0-9._:~-]{1,512})/?(?:[?#].*)?$",
+        r"^at://(?P<author>[A-Za-z0-9._:%-]+)/app\.bsky\.feed\.post/"
+        r"(?P<post>[A-Za-z0-9._:~-]{1,512})$",
+    )
+    quote_example = "https://bsky.app/profile/HANDLE/post/3kabc2xyz"
+    secret_names = ("app_password",)
+    setting_names = ("handle", "service")
+    adapter = "clarion.platforms.bluesky.adapter:BlueskyAdapter"
     max_length = 300
     length_unit = "graphemes"
     #: The second limit on a post's text, in UTF-8 bytes.
@@ -122,6 +135,12 @@ class Bluesky(Platform):
     @classmethod
     def count(cls, text: str) -> int:
         return _text.graphemes(text)
+
+    @classmethod
+    def entities(cls, text: str) -> list[Entity]:
+        from clarion.platforms.bluesky._entities import entities
+
+        return entities(text)
 
     @classmethod
     def check_length(cls, text: str) -> LengthCheck:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 import json
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from clarion.delivery import Delivery
 from clarion.platforms.adapter import AccountStatus, Adapter, Request
@@ -55,8 +55,6 @@ class _Stop(Exception):
 
 class BlueskyAdapter(Adapter):
     platform = Bluesky
-    secret_names: ClassVar[tuple[str, ...]] = ("app_password",)
-    setting_names: ClassVar[tuple[str, ...]] = ("handle", "service")
 
     def __init__(self, account: str = "default") -> None:
         super().__init__(account)

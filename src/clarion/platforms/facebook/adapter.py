@@ -76,8 +76,6 @@ class FacebookAdapter(Adapter):
     """Publishes to one Facebook Page; see the module docstring."""
 
     platform: ClassVar[type[Facebook]] = Facebook
-    secret_names = ("page_token",)
-    setting_names = ("page_id", "graph_url")
 
     # --- credentials -------------------------------------------------------------------------
 

@@ -12,12 +12,26 @@ from __future__ import annotations
 
 import unicodedata
 
-from clarion.platforms.base import Platform
+from clarion.platforms.base import CardStyle, Entity, Platform
 
 
 class Facebook(Platform):
     name = "facebook"
     label = "Facebook Page"
+    short_label = "Facebook"
+    abbreviation = "FB"
+    aliases = ("fb", "meta")
+    style = CardStyle(
+        brand="#0b5cc2",
+        link="#0b5cc2",
+        border="#dddfe2",
+        radius="8px",
+        shadow="0 1px 2px rgba(0,0,0,.2)",
+        text="#050505",
+    )
+    secret_names = ("page_token",)
+    setting_names = ("page_id", "graph_url")
+    adapter = "clarion.platforms.facebook.adapter:FacebookAdapter"
     max_length = 63_206
     length_unit = "characters"
     max_images = 10
@@ -33,3 +47,9 @@ class Facebook(Platform):
     @classmethod
     def count(cls, text: str) -> int:
         return len(unicodedata.normalize("NFC", text))
+
+    @classmethod
+    def entities(cls, text: str) -> list[Entity]:
+        from clarion.platforms.facebook._entities import entities
+
+        return entities(text)

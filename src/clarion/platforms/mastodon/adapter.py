@@ -84,8 +84,6 @@ class MastodonAdapter(Adapter):
     """
 
     platform = Mastodon
-    secret_names = ("access_token",)
-    setting_names = ("base_url",)
     #: Seconds between looks at an uploaded image still being processed.
     poll_interval_s: float = 1.0
     #: Longest wait for an uploaded image to be processed, in seconds.

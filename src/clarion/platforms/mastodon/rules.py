@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import ClassVar, cast
 
 from clarion.platforms import _text, _urls
-from clarion.platforms.base import Platform
+from clarion.platforms.base import CardStyle, Entity, Platform
 
 #: ``@user@domain`` after the start or a character that is neither ``/`` nor a word character
 #: (Mastodon.py's pattern, which mirrors the server's).
@@ -46,6 +46,22 @@ def countable_text(text: str, url_length: int = 23) -> str:
 class Mastodon(Platform):
     name = "mastodon"
     label = "Mastodon"
+    abbreviation = "Masto"
+    aliases = ("masto", "fediverse")
+    style = CardStyle(
+        brand="#563acc",
+        link="#563acc",
+        avatar_radius="8px",
+        border="#c0cdd9",
+        radius="8px",
+        underline_links=True,
+    )
+    #: Links show without ``https://`` and ``www.``, cut after 30 characters with an ellipsis
+    #: (``TextFormatter#shortened_link``).
+    shown_url_chars = 30
+    secret_names = ("access_token",)
+    setting_names = ("base_url",)
+    adapter = "clarion.platforms.mastodon.adapter:MastodonAdapter"
     max_length = 500
     length_unit = "characters"
     max_images = 4
@@ -70,6 +86,12 @@ class Mastodon(Platform):
     @classmethod
     def count(cls, text: str) -> int:
         return _text.graphemes(countable_text(text, cls.url_length))
+
+    @classmethod
+    def entities(cls, text: str) -> list[Entity]:
+        from clarion.platforms.mastodon._entities import entities
+
+        return entities(text)
 
     @classmethod
     def with_limits(

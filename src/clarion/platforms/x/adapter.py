@@ -48,12 +48,11 @@ from clarion.platforms.outcomes import (
 )
 from clarion.platforms.x import _client as xapi
 from clarion.platforms.x import _match
-from clarion.platforms.x.rules import X
+from clarion.platforms.x.rules import OAUTH1_NAMES, X
 from clarion.secrets import redact
 
 log = logging.getLogger("clarion.platforms.x")
 
-OAUTH1_NAMES = ("api_key", "api_secret", "access_token", "access_token_secret")
 #: How many recent posts reconcile reads (X's largest page).
 TIMELINE_PAGE = 100
 #: What reconcile asks X to return about each post.
@@ -98,8 +97,6 @@ class XAdapter(Adapter):
     """Posts to X through API v2 with tweepy (see the module's doc for settings)."""
 
     platform = X
-    secret_names = (*OAUTH1_NAMES, "oauth2_token")
-    setting_names = ("api_base", "username")
 
     def __init__(self, account: str = "default") -> None:
         super().__init__(account)

@@ -24,7 +24,7 @@ from functools import cache
 from typing import NamedTuple
 
 from clarion.platforms import _text, _urls
-from clarion.platforms.base import LengthCheck, Platform
+from clarion.platforms.base import CardStyle, Entity, LengthCheck, Platform
 
 #: twitter-text config v3: maxWeightedTweetLength, transformedURLLength, and the code point ranges
 #: that weigh 1 (scale 100, weight 100); everything else weighs 2 (defaultWeight 200). Weights are
@@ -120,9 +120,33 @@ def invalid_characters(text: str) -> list[str]:
     return list(dict.fromkeys(_INVALID.findall(text)))
 
 
+#: X's OAuth 1.0a user-context credentials (used when all four are set).
+OAUTH1_NAMES = ("api_key", "api_secret", "access_token", "access_token_secret")
+
+
 class X(Platform):
     name = "x"
     label = "X"
+    aliases = ("twitter", "tw")
+    style = CardStyle(
+        brand="#000",
+        link="#1a6dbf",
+        avatar="#0f1419",
+        radius="16px",
+        font='system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif',
+        text="#0f1419",
+    )
+    #: Links show without ``https://`` and ``www.``, cut after 25 characters (an approximation
+    #: of X's ``display_url``).
+    shown_url_chars = 25
+    quote_urls = (
+        r"^https?://(?:www\.|mobile\.)?(?:x|twitter)\.com/"
+        r"(?P<author>[A-Za-z0-9_]{1,15}|i/web|i)/status(?:es)?/(?P<post>\d{1,20})/?(?:[?#].*)?$",
+    )
+    quote_example = "https://x.com/ACCOUNT/status/1234567890"
+    secret_names = (*OAUTH1_NAMES, "oauth2_token")
+    setting_names = ("api_base", "username")
+    adapter = "clarion.platforms.x.adapter:XAdapter"
     max_length = MAX_WEIGHTED_LENGTH
     length_unit = "weighted characters"
     max_images = 4
@@ -135,6 +159,12 @@ class X(Platform):
     @classmethod
     def count(cls, text: str) -> int:
         return weighted_length(text)
+
+    @classmethod
+    def entities(cls, text: str) -> list[Entity]:
+        from clarion.platforms.x._entities import entities
+
+        return entities(text)
 
     @classmethod
     def check_length(cls, text: str) -> LengthCheck:
