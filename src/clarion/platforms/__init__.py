@@ -66,7 +66,13 @@ class _Registry(Mapping[str, str]):
             return False
         if name not in self._specs and not self._plugins_read:
             self._read_plugins()
-        return name in self._specs
+        if name in BUILTIN or name in self._classes:
+            return name in self._specs
+        try:  # a plugin's name counts once its class loads (a broken one is unknown)
+            self.get_class(name)
+        except UnknownPlatformError:
+            return False
+        return True
 
     def __iter__(self) -> Iterator[str]:
         self._read_plugins()
@@ -104,7 +110,12 @@ class _Registry(Mapping[str, str]):
             target = self[name]
         except KeyError:
             raise UnknownPlatformError(name) from None
-        cls = _load(name, target)
+        try:
+            cls = _load(name, target)
+        except UnknownPlatformError:
+            if name not in BUILTIN:
+                self._specs.pop(name, None)  # said once (logged); unknown from now on
+            raise
         self._classes[name] = cls
         return cls
 
