@@ -55,7 +55,7 @@ def commands(files: list[str], out: Path, rounds: int) -> None:
 
 
 def render_only(files: list[str], rounds: int) -> None:
-    from clarion.campaign.validate import check_files
+    from clarion.checking import check_files
     from clarion.render import html
 
     result = check_files([Path(f) for f in files])

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from clarion.campaign.problems import Problem
-from clarion.campaign.validate import Checked, check_files
+from clarion.checking import Checked, check_files
+from clarion.render.cards import prepare
 from tests import home, shared
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -128,7 +129,7 @@ def run(tmp_path: Path) -> Run:
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text), encoding="utf-8")
-        return check_files([path], [name])
+        return check_files([path], [name], prepare=prepare)
 
     return _run
 

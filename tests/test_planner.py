@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from clarion.campaign.load import Loaded, Source
 from clarion.campaign.model import Campaign
 from clarion.campaign.schedule import LocalTimeError, to_utc
-from clarion.campaign.validate import check
 from clarion.campaign.yamlsafe import SourceMap
+from clarion.checking import check, context
+from clarion.cli.preview import as_json
 from clarion.planner import plan, sort_key
 from tests.conftest import HEAD, Run
 
@@ -96,7 +97,7 @@ def loaded(campaign: Campaign) -> Loaded:
 @given(campaigns())
 def test_plan_properties(campaign: Campaign) -> None:
     camp = loaded(campaign)
-    deliveries, problems = check(camp)
+    deliveries, _, problems = check(camp)
     # Quote slots may land in a DST gap; those campaigns must be refused, not guessed.
     assume(not problems)
     tz = ZoneInfo(campaign.timezone)
@@ -110,7 +111,7 @@ def test_plan_properties(campaign: Campaign) -> None:
     assert len(keys) == len(set(keys))
     # order stable: sorted, and the same every time
     assert deliveries == sorted(deliveries, key=sort_key)
-    assert plan(camp) == deliveries
+    assert plan(camp, context(camp)).deliveries == deliveries
     # thread parts reply to the part before them, on the same platform
     by_key = {d.key: d for d in deliveries}
     for d in deliveries:
@@ -169,7 +170,7 @@ def test_exact_deliveries_of_a_post_with_a_thread(run: Run) -> None:
         ("week:launch:mastodon#2", "Second", 1, "week:launch:mastodon"),
         ("week:launch:mastodon#3", "Third", 2, "week:launch:mastodon#2"),
     ]
-    first = result.deliveries[0].as_json()
+    first = as_json(result.deliveries[0], result.fits[result.deliveries[0].key], None)
     assert first["at"] == "2022-07-04T09:00:00+01:00"
     assert first["at_utc"] == "2022-07-04T08:00:00Z"
     assert list(first) == [
@@ -185,6 +186,7 @@ def test_exact_deliveries_of_a_post_with_a_thread(run: Run) -> None:
         "images",
         "thread_index",
         "reply_to",
+        "state",
     ]
 
 

@@ -1,166 +1,134 @@
 """The planner: a pure function from a checked campaign to the deliveries it makes.
 
-One delivery per (post, platform, thread part), with the final text exactly as it will be sent
-(variant, link, hashtags, thread numbering), its local time and UTC instant, and a stable key
-``SLUG:POST_ID:PLATFORM`` (thread parts after the first add ``#N``, N from 2). The preview, the
-ledger and the publisher all start from these deliveries, so what people review is what goes out.
+One :class:`~clarion.delivery.Delivery` per (post, platform, thread part), with the final text
+exactly as it will be sent (variant, link, hashtags, thread numbering), its UTC instant, and a
+stable key ``SLUG:POST_ID:PLATFORM`` (thread parts after the first add ``#N``, N from 2). The
+preview, the ledger and the publisher all start from these deliveries, so what people review is
+what goes out.
+
+Pure: everything it needs from outside the campaign (the limits a server has told Clarion, where
+each image is and the hash of its bytes, each quote card's image) comes in a :class:`Context`.
+What only validation and the views need (length, limit, what breaks it, where the text came from)
+is returned beside the deliveries (:class:`Fit`), not carried on them.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
+from clarion.campaign.items import item_ids, item_platforms, quote_of, render_quote
 from clarion.campaign.load import Loaded
-from clarion.campaign.model import Campaign, Image, Post, QuoteItem
+from clarion.campaign.model import Image, Post, QuoteItem
 from clarion.campaign.schedule import Slot, slots, to_utc, zone
 from clarion.campaign.yamlsafe import Path_
-from clarion.platforms import limits
+from clarion.delivery import Content, Delivery, Media
 from clarion.platforms.base import LengthCheck, Platform
 
 
-class ImageRef(NamedTuple):
-    path: str  # as written in the campaign file
-    alt: str
-    file: Path  # where it is on disk
+class Fit(NamedTuple):
+    """How one delivery's text measures on its platform, and where it came from in the file."""
 
-
-class Delivery(NamedTuple):
-    """One thing to send to one platform at one instant."""
-
-    key: str
-    campaign: str
-    post: str
-    platform: str
-    at: dt.datetime  # aware, in the campaign's zone
-    at_utc: dt.datetime  # aware, UTC
-    text: str
     length: int
     limit: int
-    images: tuple[ImageRef, ...]
-    thread_index: int
-    reply_to: str | None
-    #: Where the text came from in the file, and every limit it breaks (for validation).
-    origin: Path_
+    #: Plain-words descriptions of every limit the text breaks; empty when it fits.
     over: tuple[str, ...]
-    source_order: int
-    #: The named account that posts it (the campaign's ``accounts``; default "default").
-    account: str = "default"
-    #: The URL of the post it quotes (first part of a thread only).
-    quote_of: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        """The preview's JSON item: exactly these keys."""
-        return {
-            "key": self.key,
-            "campaign": self.campaign,
-            "post": self.post,
-            "platform": self.platform,
-            "at": self.at.isoformat(),
-            "at_utc": self.at_utc.replace(tzinfo=None).isoformat() + "Z",
-            "text": self.text,
-            "length": self.length,
-            "limit": self.limit,
-            "images": [{"path": i.path, "alt": i.alt} for i in self.images],
-            "thread_index": self.thread_index,
-            "reply_to": self.reply_to,
-        }
+    origin: Path_
 
 
-def sort_key(d: Delivery) -> tuple[dt.datetime, str, str, int, int]:
-    return (d.at_utc, d.platform, d.campaign, d.source_order, d.thread_index)
+class Context(NamedTuple):
+    """What the planner is told about the world outside the campaign file."""
+
+    #: (platform, account) -> the platform with the limits that account's server has.
+    platform_for: Callable[[str, str], type[Platform]]
+    #: Image path as written -> (absolute file, SHA-256 of its bytes).
+    media: Mapping[str, tuple[str, str]]
+    #: Where a quote stands in the file -> its card (an image of its posts), when quotes have one.
+    cards: Mapping[Path_, Image]
 
 
-def item_ids(campaign: Campaign) -> list[tuple[Path_, str]]:
-    """Every post's and quote's id (explicit, or the default post-N / quote-N), with its path."""
-    ids: list[tuple[Path_, str]] = [
-        (("posts", i), p.id or f"post-{i + 1}") for i, p in enumerate(campaign.posts)
-    ]
-    if campaign.quotes is not None:
-        ids += [
-            (("quotes", "items", k), q.id or f"quote-{k + 1}")
-            for k, q in enumerate(campaign.quotes.items)
-        ]
-    return ids
+class Plan(NamedTuple):
+    #: Sorted by UTC instant, then platform, then the order of the file, then thread position.
+    deliveries: list[Delivery]
+    fits: dict[str, Fit]
 
 
-def render_quote(template: str, item: QuoteItem, quote: str | None = None) -> str:
-    words = item.quote if quote is None else quote
-    return template.format_map({"quote": words, "name": item.name, "role": item.role or ""})
-
-
-def item_platforms(campaign: Campaign, item: Post | QuoteItem) -> list[str]:
-    return item.platforms if item.platforms is not None else campaign.platforms
-
-
-def plan(loaded: Loaded) -> list[Delivery]:
-    """Every delivery of one campaign, sorted by UTC instant, then platform."""
+def plan(loaded: Loaded, context: Context) -> Plan:
+    """Every delivery of one campaign (whose times were checked), sorted by UTC instant, then
+    platform, and how each one's text measures."""
     campaign = loaded.campaign
     tz = zone(campaign.timezone)
     placed, problems = slots(campaign)
     if problems:
         raise ValueError("plan() needs a campaign whose times were checked")
     ids = dict(item_ids(campaign))
-    out: list[Delivery] = []
+    ordered: list[tuple[int, Delivery]] = []
+    fits: dict[str, Fit] = {}
+    visibility = campaign.visibility if campaign.visibility != "public" else None
     for order, slot in enumerate(sorted(placed, key=lambda s: (s.local, s.kind, s.position))):
         at_utc = to_utc(slot.local, tz)
-        at = at_utc.astimezone(tz)
         for name in item_platforms(campaign, slot.item):
-            platform = platform_for(campaign, name)
-            parts = _parts(loaded, slot, platform)
+            account = campaign.accounts.get(name, "default")
+            platform = context.platform_for(name, account)
             post_id = ids[slot.path]
             base = f"{loaded.slug}:{post_id}:{name}"
-            for n, (text, images, origin) in enumerate(parts):
+            link = _link(slot.item, name)
+            for n, (text, images, origin) in enumerate(_parts(loaded, slot, platform, context)):
                 check = platform.check_length(text)
-                out.append(
-                    Delivery(
-                        key=base if n == 0 else f"{base}#{n + 1}",
-                        campaign=loaded.slug,
-                        post=post_id,
-                        platform=name,
-                        at=at,
-                        at_utc=at_utc,
-                        text=text,
-                        length=check.length,
-                        limit=check.limit,
-                        images=tuple(_image(loaded, i) for i in images),
-                        thread_index=n,
-                        reply_to=None if n == 0 else (base if n == 1 else f"{base}#{n}"),
-                        origin=origin,
-                        over=check.over,
-                        source_order=order,
-                        account=campaign.accounts.get(name, "default"),
-                        quote_of=quote_of(slot.item, name) if n == 0 else None,
+                key = base if n == 0 else f"{base}#{n + 1}"
+                content = Content(
+                    text=text,
+                    media=tuple(_media(i, context) for i in images),
+                    link=link if n == 0 else None,
+                    quote_of=quote_of(slot.item, name) if n == 0 else None,
+                    language=campaign.language,
+                    visibility=visibility,
+                )
+                ordered.append(
+                    (
+                        order,
+                        Delivery(
+                            key=key,
+                            campaign=loaded.slug,
+                            post=post_id,
+                            platform=name,
+                            account=account,
+                            at_utc=at_utc,
+                            zone=campaign.timezone,
+                            thread_index=n,
+                            reply_to=None if n == 0 else (base if n == 1 else f"{base}#{n}"),
+                            content=content,
+                        ),
                     )
                 )
-    out.sort(key=sort_key)
-    return out
+                fits[key] = Fit(check.length, check.limit, check.over, origin)
+    ordered.sort(key=lambda od: (od[1].at_utc, od[1].platform, od[0], od[1].thread_index))
+    return Plan([d for _, d in ordered], fits)
 
 
-def platform_for(campaign: Campaign, name: str) -> type[Platform]:
-    """Platform ``name`` with the limits of the server the campaign's account posts to, when
-    ``clarion accounts check`` has read them (:mod:`clarion.platforms.limits`)."""
-    return limits.for_account(name, campaign.accounts.get(name, "default"))
+def sort_key(d: Delivery) -> tuple[object, str, str]:
+    """Across campaigns: by instant, platform and campaign (a stable sort keeps each
+    campaign's own order within that)."""
+    return (d.at_utc, d.platform, d.campaign)
 
 
-def quote_of(item: Post | QuoteItem, platform: str) -> str | None:
-    """The URL ``item`` quotes on ``platform``: its variant's, else its own."""
+def _media(image: Image, context: Context) -> Media:
+    file, digest = context.media.get(image.path, ("", ""))
+    return Media(image.path, image.alt or "", file, digest)
+
+
+def _link(item: Post | QuoteItem, platform: str) -> str | None:
+    link = item.link if isinstance(item, Post) else None
     variant = item.variants.get(platform)
-    if variant is not None and variant.quote_of is not None:
-        return variant.quote_of
-    return item.quote_of if isinstance(item, Post) else None
-
-
-def _image(loaded: Loaded, image: Image) -> ImageRef:
-    return ImageRef(image.path, image.alt or "", loaded.source.folder / image.path)
+    if variant is not None and variant.link is not None:
+        link = variant.link
+    return link
 
 
 Part = tuple[str, Sequence[Image], Path_]
 
 
-def _parts(loaded: Loaded, slot: Slot, platform: type[Platform]) -> list[Part]:
+def _parts(loaded: Loaded, slot: Slot, platform: type[Platform], context: Context) -> list[Part]:
     """The texts (with images and origin) one item becomes on one platform, in thread order."""
     campaign = loaded.campaign
     item = slot.item
@@ -172,17 +140,15 @@ def _parts(loaded: Loaded, slot: Slot, platform: type[Platform]) -> list[Part]:
     else:
         assert campaign.quotes is not None
         text, origin = render_quote(campaign.quotes.template, item), (*slot.path, "quote")
-    link = item.link if isinstance(item, Post) else None
-    if variant is not None and variant.link is not None:
-        link = variant.link
+    link = _link(item, platform.name)
     images: Sequence[Image] = item.images
     if variant is not None and variant.images is not None:
         images = variant.images
     card = campaign.quotes.card if campaign.quotes is not None else None
     if isinstance(item, QuoteItem) and card is not None:  # the quote card goes first
-        from clarion.render import cards
-
-        images = [cards.image(loaded, item), *images]
+        drawn = context.cards.get(slot.path)
+        if drawn is not None:
+            images = [drawn, *images]
     tags: list[str] = campaign.hashtags if item.hashtags is None else item.hashtags
     if variant is not None and variant.hashtags is not None:
         tags = variant.hashtags
@@ -284,4 +250,4 @@ def _longest_prefix(platform: type[Platform], word: str, suffix: str) -> int:
     return lo
 
 
-__all__ = ["Delivery", "ImageRef", "LengthCheck", "plan", "split"]
+__all__ = ["Context", "Delivery", "Fit", "LengthCheck", "Plan", "plan", "split"]

@@ -48,7 +48,7 @@ def test_not_yaml_points_at_the_problem(run: Run) -> None:
 
 
 def test_not_utf8(tmp_path: Path) -> None:
-    from clarion.campaign.validate import check_files
+    from clarion.checking import check_files
 
     path = tmp_path / "latin1.yaml"
     path.write_bytes(HEAD.encode() + "name2: caf\xe9\n".encode("latin-1"))

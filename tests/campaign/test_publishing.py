@@ -87,7 +87,7 @@ def test_quote_in_a_variant_reaches_only_that_platform(run: Run) -> None:
     text = HEAD + POST + "    variants:\n" + f"      x: {{quote_of: '{X_URL}'}}\n"
     result = run(text)
     assert result.problems == []
-    quoted = {d.platform: d.quote_of for d in result.deliveries}
+    quoted = {d.platform: d.content.quote_of for d in result.deliveries}
     assert quoted == {"x": X_URL, "mastodon": None}
 
 

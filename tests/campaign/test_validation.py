@@ -313,7 +313,7 @@ def test_image_inside_a_subfolder_is_fine(run: Run) -> None:
     text = HEAD + IMAGE_POST.replace("PATH", "media/ok.png")
     result = run(text, files={"media/ok.png": png()})
     assert result.problems == []
-    assert result.deliveries[0].images[0].alt == "A banner"
+    assert result.deliveries[0].media[0].alt == "A banner"
 
 
 def test_image_too_large_for_bluesky(run: Run) -> None:
@@ -377,7 +377,7 @@ def test_overflow_thread_splits_instead_of_failing(run: Run) -> None:
     keys = [d.key for d in result.deliveries]
     assert keys == ["week:launch:mastodon", "week:launch:mastodon#2"]
     assert result.deliveries[1].reply_to == "week:launch:mastodon"
-    assert all(d.length <= d.limit for d in result.deliveries)
+    assert all(f.length <= f.limit for f in result.fits.values())
 
 
 def test_every_problem_is_reported_at_once(run: Run) -> None:
@@ -400,7 +400,7 @@ def test_every_problem_is_reported_at_once(run: Run) -> None:
 
 
 def test_duplicate_slug_across_files(tmp_path: Path) -> None:
-    from clarion.campaign.validate import check_files
+    from clarion.checking import check_files
 
     for name in ("a.yaml", "b.yaml"):
         (tmp_path / name).write_text(HEAD + "slug: same\n" + POST)

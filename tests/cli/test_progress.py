@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from clarion.campaign.validate import check_files
+from clarion.checking import check_files
 from clarion.cli import cli
 
 CLARION = Path(sys.executable).parent / "clarion"
@@ -34,11 +34,11 @@ version: 1
 name: Week {n}
 slug: week-{n}
 timezone: Europe/London
-dates: {{start: 2022-07-04, end: 2022-07-09}}
+dates: {{start: 2036-07-07, end: 2036-07-12}}
 platforms: [mastodon, bluesky]
 posts:
   - id: hello
-    at: 2022-07-04 09:00
+    at: 2036-07-07 09:00
     text: Hello from week {n}
 """
 

@@ -4,7 +4,7 @@ import datetime as dt
 import textwrap
 from pathlib import Path
 
-from clarion.campaign.validate import check_files
+from clarion.checking import check_files
 from clarion.cli.schedule import to_ledger
 from clarion.engine import Engine, RunOptions, RunReport
 from clarion.ledger.rows import SyncReport, ms

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clarion.campaign.validate import check_files
+from clarion.checking import check_files
 from clarion.ledger.store import Ledger
 from clarion.platforms.adapter import Request
 from tests.fakes import FakeAdapter, FakePlatform

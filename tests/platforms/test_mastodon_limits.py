@@ -11,7 +11,7 @@ import pytest
 responses = pytest.importorskip("responses")
 
 from clarion import secrets  # noqa: E402
-from clarion.campaign.validate import check_files  # noqa: E402
+from clarion.checking import check_files  # noqa: E402
 from clarion.platforms import limits  # noqa: E402
 from clarion.platforms.mastodon import MastodonAdapter  # noqa: E402
 from tests.platforms.test_mastodon_adapter import BASE, TOKEN, recorded, replay  # noqa: E402

@@ -13,7 +13,8 @@ from PIL import Image as PILImage
 
 from clarion.campaign import media
 from clarion.campaign.model import Card, QuoteItem
-from clarion.campaign.validate import Checked, check_files
+from clarion.checking import Checked, check_files
+from clarion.cli.preview import as_json
 from clarion.render import cards
 from clarion.render.cards import drawing
 from tests.campaign.test_validation import pos, where
@@ -44,13 +45,13 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Checked:
     folder = tmp_path_factory.mktemp("example")
     shutil.copy(EXAMPLE, folder / EXAMPLE.name)
     shutil.copytree(EXAMPLE.parent / "media", folder / "media")
-    return check_files([folder / EXAMPLE.name])
+    return check_files([folder / EXAMPLE.name], prepare=cards.prepare)
 
 
 def card_files(result: Checked) -> dict[str, Path]:
     """Each quote's card file, by post id."""
     return {
-        d.post: d.images[0].file
+        d.post: Path(d.media[0].file)
         for d in result.deliveries
         if d.post.startswith("quote") and d.thread_index == 0
     }
@@ -100,14 +101,14 @@ def test_the_card_goes_with_every_platform_first_part_only_with_the_whole_quote_
     }
     for d in mine:
         if d.thread_index > 0:
-            assert d.images == ()
+            assert d.media == ()
             continue
-        card = d.images[0]
+        card = d.media[0]
         assert card.path.startswith(".clarion/cards/") and card.path.endswith(".png")
         assert card.alt == f"“{lauren.quote}” — Lauren, Engagement Worker"
         # what the engine checks again at send time: the same file, inside the campaign folder
-        assert media.resolve(loaded.source.folder, card.path) == card.file.resolve()
-    items = {d.key: d.as_json() for d in result.deliveries}
+        assert media.resolve(loaded.source.folder, card.path) == Path(card.file).resolve()
+    items = {d.key: as_json(d, result.fits[d.key], None) for d in result.deliveries}
     assert items["coproduction-week-2022:quote-lauren:x"]["images"][0]["alt"].endswith("Worker")
 
 
@@ -119,7 +120,7 @@ def test_short_stands_in_only_where_the_whole_quote_is_too_long(example: Checked
         assert ben[name].text.startswith("“Everyone's voice counts the same.” — Ben")
     for name in ("mastodon", "facebook"):
         assert ben[name].text.startswith("“As an apprentice I was nervous")
-    assert all("As an apprentice" in d.images[0].alt for d in ben.values())
+    assert all("As an apprentice" in d.media[0].alt for d in ben.values())
 
 
 # --- drawing ------------------------------------------------------------------------------
@@ -198,16 +199,16 @@ def test_the_cache_is_reused_when_nothing_changed_and_renewed_when_the_quote_doe
     monkeypatch.setattr(cards, "draw", counting)
     first = run(HEAD + QUOTES, files=LOGO)
     assert first.problems == [] and len(drawn) == 1
-    file = first.deliveries[0].images[0].file
+    file = Path(first.deliveries[0].media[0].file)
     before = file.stat()
     again = run(HEAD + QUOTES, files=LOGO)
     assert again.problems == [] and len(drawn) == 1, "nothing changed: nothing drawn again"
-    assert again.deliveries[0].images[0].file == file
+    assert Path(again.deliveries[0].media[0].file) == file
     after = file.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     changed = run(HEAD + QUOTES.replace("something together", "something new"), files=LOGO)
     assert changed.problems == [] and len(drawn) == 2
-    new_file = changed.deliveries[0].images[0].file
+    new_file = Path(changed.deliveries[0].media[0].file)
     assert new_file != file and new_file.is_file()
     assert sorted(p.name for p in (tmp_path / ".clarion" / "cards").iterdir()) == sorted(
         [file.name, new_file.name]
@@ -222,7 +223,7 @@ def test_the_cache_is_reused_when_nothing_changed_and_renewed_when_the_quote_doe
 
 def test_a_deleted_card_is_drawn_again_identical(run: Run) -> None:
     first = run(HEAD + QUOTES, files=LOGO)
-    file = first.deliveries[0].images[0].file
+    file = Path(first.deliveries[0].media[0].file)
     data = file.read_bytes()
     file.unlink()
     again = run(HEAD + QUOTES, files=LOGO)
@@ -237,8 +238,8 @@ def test_pillow_is_imported_only_to_draw_a_card(tmp_path: Path) -> None:
     (tmp_path / "cards.yaml").write_text(textwrap.dedent(HEAD + QUOTES))
     code = (
         "import sys; from pathlib import Path; "
-        "from clarion.campaign.validate import check_files; "
-        "r = check_files([Path(sys.argv[1])]); assert r.ok, r.problems; "
+        "from clarion.checking import check_files; from clarion.render.cards import prepare; "
+        "r = check_files([Path(sys.argv[1])], prepare=prepare); assert r.ok, r.problems; "
         "print('PIL' in sys.modules)"
     )
 
@@ -368,7 +369,7 @@ def test_a_declared_font_is_used_and_a_broken_one_refused(run: Run, tmp_path: Pa
     )
     declared = run(text, files=brand)
     assert plain.problems == [] and declared.problems == []
-    one, other = plain.deliveries[0].images[0].file, declared.deliveries[0].images[0].file
+    one, other = Path(plain.deliveries[0].media[0].file), Path(declared.deliveries[0].media[0].file)
     assert one != other and one.read_bytes() != other.read_bytes()
     absolute = text.replace("fonts/brand.ttf", str(cards.BOLD))
     assert run(absolute).problems == []

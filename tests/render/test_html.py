@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from clarion.campaign.validate import Checked, check_files
+from clarion.checking import Checked, check_files
 from clarion.cli import cli
 from clarion.render import _html_card, html
 from clarion.render._html_text import entities, highlight
@@ -104,7 +105,7 @@ def test_the_page_asks_for_nothing_outside_itself(example: Checked) -> None:
     assert "@import" not in page
     assert "default-src 'none'" in page  # and the browser is told to refuse anything else
     images = [a for t, a in parsed.tags if t == "img"]
-    assert len(images) == sum(len(d.images) for d in example.deliveries) > 0
+    assert len(images) == sum(len(d.media) for d in example.deliveries) > 0
     assert all((a.get("alt") or "").strip() for a in images)
 
 
@@ -141,34 +142,43 @@ def test_threads_are_connected_and_replies_say_so(example: Checked) -> None:
 
 def test_length_meter_and_warnings_in_plain_words(example: Checked) -> None:
     d = example.deliveries[0]
-    over = d._replace(length=d.limit + 12, over=(f"{d.limit + 12} graphemes, the limit is 300",))
-    card = _html_card.card(over, 1)
-    assert f'<meter min="0" max="{d.limit}"' in card
-    assert f'value="{d.limit + 12}"' in card
+    fit = example.fits[d.key]
+    over = fit._replace(
+        length=fit.limit + 12, over=(f"{fit.limit + 12} graphemes, the limit is 300",)
+    )
+    card = _html_card.card(d, over, 1)
+    assert f'<meter min="0" max="{fit.limit}"' in card
+    assert f'value="{fit.limit + 12}"' in card
     assert "12 over" in card
     assert (
         '<ul class="warn"><li>Too long for Bluesky: 312 graphemes, the limit is 300.</li>' in card
     )
-    fits = _html_card.card(d, 1)
-    assert f"{d.length} / {d.limit} graphemes · {d.limit - d.length} left" in fits
+    fits = _html_card.card(d, fit, 1)
+    assert f"{fit.length} / {fit.limit} graphemes · {fit.limit - fit.length} left" in fits
     assert "warn" not in fits
 
 
 def test_quoted_post_is_shown(example: Checked) -> None:
-    d = example.deliveries[0]._replace(quote_of="https://bsky.app/profile/a.test/post/3k")
-    card = _html_card.card(d, 1)
+    first = example.deliveries[0]
+    content = replace(first.content, quote_of="https://bsky.app/profile/a.test/post/3k")
+    d = replace(first, content=content)
+    card = _html_card.card(d, example.fits[first.key], 1)
     assert '<span class="k">Quotes</span> <a href="https://bsky.app/profile/a.test/post/3k"' in card
 
 
 def test_text_and_names_are_escaped(example: Checked) -> None:
     d = example.deliveries[0]
-    evil = d._replace(
-        key='k"><script>alert(1)</script>', text='<b>bold</b> & "quoted"\r\nnext', account="<a>"
+    fit = example.fits[d.key]
+    evil = replace(
+        d,
+        key='k"><script>alert(1)</script>',
+        content=replace(d.content, text='<b>bold</b> & "quoted"\r\nnext'),
+        account="<a>",
     )
-    page = parse(_html_card.card(evil, 1))
+    page = parse(_html_card.card(evil, fit, 1))
     assert not [t for t, _ in page.tags if t in ("script", "b")]
     assert page.texts[evil.key] == evil.text  # the carriage return survives (as &#13;)
-    assert "&#13;" in _html_card.card(evil, 1)
+    assert "&#13;" in _html_card.card(evil, fit, 1)
 
 
 def test_platform_highlighting() -> None:

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from icalendar import Calendar, Event
 
-from clarion.campaign.validate import check_files
+from clarion.checking import check_files
 from clarion.cli import cli
 from clarion.render import ics
 from tests.conftest import EXAMPLE, HEAD

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from clarion import platforms
+from clarion.campaign.items import item_platforms, quote_of
 from clarion.campaign.model import Campaign, Post, QuoteItem
 from clarion.campaign.yamlsafe import Path_
-from clarion.planner import item_platforms, quote_of
 
 Add = Callable[..., None]
 

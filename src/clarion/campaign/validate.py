@@ -1,132 +1,40 @@
-"""Checks that need the whole campaign: time zone, dates, times, ids, platforms, images, lengths.
+"""Checks that need the whole campaign: time zone, dates, times, ids, platforms, links, images.
 
-Every problem is collected (never just the first) and points at the YAML node it is about.
+Every problem is collected (never just the first) and points at the YAML node it is about. The
+checks that need a plan (lengths) or drawn quote cards are run by :mod:`clarion.checking`, which
+calls these first.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import string
-import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from pathlib import Path
-from typing import NamedTuple, Protocol
+from collections.abc import Callable, Sequence
+from typing import Protocol
 from zoneinfo import ZoneInfoNotFoundError
 
 from clarion import platforms
 from clarion.campaign import media, publishing
-from clarion.campaign.load import Loaded, load
-from clarion.campaign.model import Campaign, Image, Post, QuoteItem
+from clarion.campaign.items import item_ids, item_platforms
+from clarion.campaign.items import items as _items
+from clarion.campaign.load import Loaded
+from clarion.campaign.model import Campaign, Image, Post
 from clarion.campaign.problems import Problem
 from clarion.campaign.schedule import LocalTimeError, slots, to_utc, zone
-from clarion.campaign.yamlsafe import Path_, SourceMap
-from clarion.planner import Delivery, item_ids, item_platforms, plan, platform_for
+from clarion.campaign.yamlsafe import Path_
+from clarion.platforms.base import Platform
 
 _HASHTAG = re.compile(r"^#\w+$")
 _LINK = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 
 
-class Checked:
-    """The outcome of checking campaign files: their deliveries and every problem."""
-
-    __slots__ = ("campaigns", "deliveries", "problems")
-
-    def __init__(self) -> None:
-        self.campaigns: list[Loaded] = []
-        self.deliveries: list[Delivery] = []
-        self.problems: list[Problem] = []
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
+PlatformFor = Callable[[str, str], type[Platform]]
 
 
-#: With at least this many files, they are checked in parallel, one process per core.
-PARALLEL_FROM = 16
-
-
-class _FileResult(NamedTuple):
-    loaded: Loaded | None
-    deliveries: list[Delivery]
-    problems: list[Problem]
-    slug_at: Problem | None  # where a duplicate-slug problem would point
-
-
-def _check_one(path: Path, display: str | None) -> _FileResult:
-    loaded, problems = load(path, display)
-    if loaded is None:
-        return _FileResult(None, [], problems, None)
-    deliveries, problems = check(loaded)
-    slug_at = loaded.source.at(("slug",), "", key=True)
-    # Positions are no longer needed once checked: drop them (cheaper to send between processes).
-    stripped = loaded._replace(source=loaded.source._replace(smap=SourceMap()))
-    return _FileResult(stripped, deliveries, problems, slug_at)
-
-
-def _check_many(jobs: list[tuple[Path, str | None]]) -> list[_FileResult]:
-    return [_check_one(path, display) for path, display in jobs]
-
-
-def _run_all(jobs: list[tuple[Path, str | None]]) -> Iterator[_FileResult]:
-    """Each file's result as it comes (in order)."""
-    workers = min(os.cpu_count() or 1, 8)
-    if len(jobs) < PARALLEL_FROM or workers < 2:
-        for path, display in jobs:
-            yield _check_one(path, display)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    size = -(-len(jobs) // workers)
-    chunks = [jobs[i : i + size] for i in range(0, len(jobs), size)]
-    context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
-    with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
-        for part in pool.map(_check_many, chunks):
-            yield from part
-
-
-def check_files(
-    paths: Sequence[Path],
-    displays: Sequence[str] | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> Checked:
-    """Load, check and plan each file; campaigns with problems contribute no deliveries.
-
-    Many files are checked in parallel (one process per core); the result is the same.
-    ``progress(1)`` is called as each file is done (for a progress bar)."""
-    result = Checked()
-    slugs: dict[str, str] = {}
-    jobs = [(path, displays[n] if displays else None) for n, path in enumerate(paths)]
-    for one in _run_all(jobs):
-        loaded, problems = one.loaded, one.problems
-        if loaded is not None and one.slug_at is not None:
-            if loaded.slug in slugs:
-                problems.append(
-                    one.slug_at._replace(
-                        message=f"The campaign slug `{loaded.slug}` is also used by "
-                        f"{slugs[loaded.slug]}. Give each campaign its own `slug:`.",
-                    )
-                )
-            slugs.setdefault(loaded.slug, loaded.source.display)
-            if not problems:
-                result.campaigns.append(loaded)
-                result.deliveries.extend(one.deliveries)
-        result.problems.extend(problems)
-        if progress is not None:
-            progress(1)
-    return result
-
-
-def check(loaded: Loaded) -> tuple[list[Delivery], list[Problem]]:
-    """Every problem of one loaded campaign, and its deliveries when it has none that block them."""
+def check(loaded: Loaded, platform_for: PlatformFor, add: AddFn) -> None:
+    """Every problem of one loaded campaign that needs no drawn card, no plan and no image file:
+    time zone, dates, times, platforms, hashtags, ids, templates, accounts, quotes, links."""
     c = loaded.campaign
-    src = loaded.source
-    out: list[Problem] = []
-
-    def add(path: Path_, message: str, *, key: bool = False) -> None:
-        out.append(src.at(path, message, key=key))
-
     tz_ok = _check_timezone(c, add)
     if c.dates.end < c.dates.start:
         add(
@@ -155,36 +63,22 @@ def check(loaded: Loaded) -> tuple[list[Delivery], list[Problem]]:
                 to_utc(slot.local, tz)
             except LocalTimeError as exc:
                 add(slot.time_path, str(exc))
-    if c.quotes is not None and (c.quotes.card or any(q.short for q in c.quotes.items)):
-        from clarion.render import cards  # draws the cards not cached yet (Pillow only then)
-
-        cards.check(loaded, add)
-    blocking = bool(out)
-    _check_images(loaded, add)
-    if blocking:
-        return [], sorted(set(out))
-    deliveries = plan(loaded)
-    for d in deliveries:
-        if d.over:
-            add(d.origin, _too_long(c, d))
-    if out:
-        return [], sorted(set(out))
-    return deliveries, sorted(set(out))
 
 
-class _AddFn(Protocol):
+def adder(loaded: Loaded, out: list[Problem]) -> AddFn:
+    """An ``add(path, message)`` that records a problem at ``path``'s place in the file."""
+
+    def add(path: Path_, message: str, *, key: bool = False) -> None:
+        out.append(loaded.source.at(path, message, key=key))
+
+    return add
+
+
+class AddFn(Protocol):
     def __call__(self, path: Path_, message: str, *, key: bool = False) -> None: ...
 
 
-def _items(c: Campaign) -> Iterable[tuple[Path_, Post | QuoteItem]]:
-    for i, post in enumerate(c.posts):
-        yield ("posts", i), post
-    if c.quotes is not None:
-        for k, item in enumerate(c.quotes.items):
-            yield ("quotes", "items", k), item
-
-
-def _check_timezone(c: Campaign, add: _AddFn) -> bool:
+def _check_timezone(c: Campaign, add: AddFn) -> bool:
     try:
         zone(c.timezone)
     except ZoneInfoNotFoundError:
@@ -217,7 +111,7 @@ def _unknown_platform(name: str) -> str:
     )
 
 
-def _check_platforms(c: Campaign, add: _AddFn) -> None:
+def _check_platforms(c: Campaign, add: AddFn) -> None:
     lists: list[tuple[Path_, list[str]]] = [(("platforms",), c.platforms)]
     for path, item in _items(c):
         if item.platforms is not None:
@@ -250,7 +144,7 @@ def _check_platforms(c: Campaign, add: _AddFn) -> None:
             seen.add(name)
 
 
-def _check_hashtags(c: Campaign, add: _AddFn) -> None:
+def _check_hashtags(c: Campaign, add: AddFn) -> None:
     lists: list[tuple[Path_, list[str]]] = [(("hashtags",), c.hashtags)]
     for path, item in _items(c):
         if item.hashtags is not None:
@@ -270,7 +164,7 @@ def _check_hashtags(c: Campaign, add: _AddFn) -> None:
                 )
 
 
-def _check_ids(c: Campaign, add: _AddFn) -> None:
+def _check_ids(c: Campaign, add: AddFn) -> None:
     seen: dict[str, Path_] = {}
     for path, item_id in item_ids(c):
         if item_id in seen:
@@ -292,7 +186,7 @@ def _explicit_id(c: Campaign, path: Path_) -> bool:
     return c.quotes.items[path[2]].id is not None  # type: ignore[index]
 
 
-def _check_template(c: Campaign, add: _AddFn) -> None:
+def _check_template(c: Campaign, add: AddFn) -> None:
     if c.quotes is None:
         return
     try:
@@ -323,12 +217,12 @@ def _check_template(c: Campaign, add: _AddFn) -> None:
                 )
 
 
-def _check_link(link: str, path: Path_, add: _AddFn) -> None:
+def _check_link(link: str, path: Path_, add: AddFn) -> None:
     if not _LINK.match(link):
         add(path, f"`{link}` is not a web link; write it in full, starting with https://.")
 
 
-def _check_images(loaded: Loaded, add: _AddFn) -> None:
+def check_images(loaded: Loaded, platform_for: PlatformFor, add: AddFn) -> None:
     c = loaded.campaign
     inspected: dict[str, media.MediaFile | str] = {}
     for path, item in _items(c):
@@ -344,7 +238,7 @@ def _check_images(loaded: Loaded, add: _AddFn) -> None:
                 groups.append(((*path, "thread", j, "images"), part.images, targets))
         for gpath, images, names in groups:
             for name in names:
-                p = platform_for(c, name)
+                p = platform_for(name, c.accounts.get(name, "default"))
                 if len(images) > p.max_images:
                     add(
                         gpath,
@@ -353,7 +247,7 @@ def _check_images(loaded: Loaded, add: _AddFn) -> None:
                         "with fewer images.",
                     )
             for j, image in enumerate(images):
-                _check_image(loaded, image, (*gpath, j), names, inspected, add)
+                _check_image(loaded, image, (*gpath, j), names, inspected, platform_for, add)
 
 
 def _check_image(
@@ -362,7 +256,8 @@ def _check_image(
     path: Path_,
     names: list[str],
     inspected: dict[str, media.MediaFile | str],
-    add: _AddFn,
+    platform_for: PlatformFor,
+    add: AddFn,
 ) -> None:
     if not (image.alt or "").strip():
         add(
@@ -372,7 +267,7 @@ def _check_image(
         )
     else:
         for name in names:
-            p = platform_for(loaded.campaign, name)
+            p = platform_for(name, loaded.campaign.accounts.get(name, "default"))
             if len(image.alt or "") > p.max_alt_length:
                 add(
                     (*path, "alt"),
@@ -391,7 +286,7 @@ def _check_image(
         add((*path, "path"), info)
         return
     for name in names:
-        p = platform_for(loaded.campaign, name)
+        p = platform_for(name, loaded.campaign.accounts.get(name, "default"))
         if info.mime not in p.image_types:
             accepted = ", ".join(sorted(media.NAMES.get(t, t) for t in p.image_types))
             add(
@@ -411,12 +306,12 @@ def _check_image(
             )
 
 
-def _too_long(c: Campaign, d: Delivery) -> str:
-    p = platform_for(c, d.platform)
-    over = " and ".join(d.over)
-    ways = f"add a shorter {p.label} variant (`variants: {{{d.platform}: {{text: ...}}}}`)"
+def too_long(c: Campaign, p: type[Platform], over: tuple[str, ...]) -> str:
+    """What to say of a text longer than ``p`` allows."""
+    words = " and ".join(over)
+    ways = f"add a shorter {p.label} variant (`variants: {{{p.name}: {{text: ...}}}}`)"
     if p.supports_threads and c.overflow != "thread":
         ways += ", or set `overflow: thread` to split it into a numbered thread"
     elif not p.supports_threads:
         ways += f" ({p.label} has no threads, so it cannot be split)"
-    return f"Too long for {p.label}: {over}. Shorten it, {ways}."
+    return f"Too long for {p.label}: {words}. Shorten it, {ways}."

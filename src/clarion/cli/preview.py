@@ -14,8 +14,8 @@ from clarion.cli.options import campaign_files, output_format
 from clarion.platforms import NAMES
 
 if TYPE_CHECKING:
-    from clarion.campaign.load import Loaded
-    from clarion.planner import Delivery
+    from clarion.delivery import Delivery
+    from clarion.planner import Fit
 
 
 @click.command("preview")
@@ -64,60 +64,65 @@ def preview_cmd(
     result = checked_or_exit(app, files)
     chosen = _choose(result.deliveries, only, start, end)
     if fmt == "requests":
-        app.echo(json.dumps(_requests(result.campaigns, chosen), indent=2, ensure_ascii=False))
+        app.echo(json.dumps(_requests(chosen), indent=2, ensure_ascii=False))
         return
     if fmt == "json":
-        chosen.sort(
-            key=lambda d: (d.at_utc, d.platform, d.campaign, d.source_order, d.thread_index)
-        )
+        from clarion.planner import sort_key
+
+        chosen.sort(key=sort_key)
         # One delivery per line: readable, and written as it goes (C encoder, little memory).
         encode = json.JSONEncoder(ensure_ascii=False).encode
+        fits = result.fits
         for i in range(0, len(chosen), 1000):
             lead = "[\n  " if i == 0 else ",\n  "
-            lines = ",\n  ".join(encode(d.as_json()) for d in chosen[i : i + 1000])
+            lines = ",\n  ".join(
+                encode(as_json(d, fits[d.key], None)) for d in chosen[i : i + 1000]
+            )
             click.echo(lead + lines, nl=False)
         click.echo("\n]" if chosen else "[]")
         return
     from clarion.cli.table import render_week
 
-    app.echo(render_week(app, result.campaigns, chosen))
+    app.echo(render_week(app, result.campaigns, chosen, result.fits))
 
 
-def _requests(campaigns: list[Loaded], chosen: list[Delivery]) -> dict[str, Any]:
+def as_json(d: Delivery, fit: Fit, state: str | None) -> dict[str, Any]:
+    """The preview's JSON item: exactly these keys. ``state``: the delivery's state in the
+    ledger, None when its campaign is not scheduled there."""
+    return {
+        "key": d.key,
+        "campaign": d.campaign,
+        "post": d.post,
+        "platform": d.platform,
+        "at": d.at.isoformat(),
+        "at_utc": d.at_utc.replace(tzinfo=None).isoformat() + "Z",
+        "text": d.text,
+        "length": fit.length,
+        "limit": fit.limit,
+        "images": [{"path": m.path, "alt": m.alt} for m in d.media],
+        "thread_index": d.thread_index,
+        "reply_to": d.reply_to,
+        "state": state,
+    }
+
+
+def _requests(chosen: list[Delivery]) -> dict[str, Any]:
     """The request each delivery becomes, from its platform's adapter (``build``: nothing is
     sent, no credentials are read). A reply shows ``<id of KEY>`` where the id of the post it
     answers will go once that is published."""
     from clarion.cli.run import adapter_factory
     from clarion.planner import sort_key
-    from clarion.platforms.adapter import MediaItem, SendItem, idempotency_key
 
-    by_slug = {c.slug: c.campaign for c in campaigns}
     make = adapter_factory(dry=True)
     out = []
     for d in sorted(chosen, key=sort_key):
-        campaign = by_slug[d.campaign]
-        visibility = campaign.visibility if campaign.visibility != "public" else None
-        item = SendItem(
-            key=d.key,
-            platform=d.platform,
-            account=d.account,
-            text=d.text,
-            media=tuple(MediaItem(str(i.file.resolve()), i.alt) for i in d.images),
-            thread_index=d.thread_index,
-            reply_to_id=None,
-            reply_to_key=d.reply_to,
-            idempotency_key=idempotency_key(d.key),
-            quote_of=d.quote_of,
-            language=campaign.language,
-            visibility=visibility,
-        )
-        request = make(d.platform, d.account).build(item)
+        request = make(d.platform, d.account).build(d)
         out.append(
             {
                 "key": request.key,
                 "platform": request.platform,
                 "account": request.account,
-                "due": d.at.isoformat(),
+                "due": request.due,
                 "payload": request.payload,
             }
         )
@@ -150,17 +155,9 @@ def _render(
     end: dt.datetime | None,
 ) -> None:
     """The html page or the ics calendar of the week, to ``output`` or the screen."""
-    from clarion.campaign.validate import check_files
-    from clarion.cli.options import expand
-    from clarion.cli.validate import report_problems
+    from clarion.cli.validate import check, report_problems
 
-    paths, shown = expand(files)
-    if not paths:
-        raise click.UsageError("No campaign files found (looked for *.yaml and *.yml).")
-    from clarion.cli.progress import progress
-
-    with progress(len(paths), "Checking campaign files") as advance:
-        result = check_files(paths, shown, advance)
+    result, paths = check(files)
     chosen = _choose(result.deliveries, only, start, end)
     if fmt == "html":
         from clarion.render import html

@@ -11,7 +11,8 @@ from clarion.cli.context import AppContext
 
 if TYPE_CHECKING:
     from clarion.campaign.load import Loaded
-    from clarion.planner import Delivery
+    from clarion.delivery import Delivery
+    from clarion.planner import Fit
 
 
 def short_label(platform: str) -> str:
@@ -24,7 +25,9 @@ def short_label(platform: str) -> str:
         return platform
 
 
-def render_week(app: AppContext, campaigns: list[Loaded], deliveries: list[Delivery]) -> str:
+def render_week(
+    app: AppContext, campaigns: list[Loaded], deliveries: list[Delivery], fits: dict[str, Fit]
+) -> str:
     width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
     lines: list[str] = []
     for loaded in campaigns:
@@ -39,18 +42,18 @@ def render_week(app: AppContext, campaigns: list[Loaded], deliveries: list[Deliv
         for day, group in groupby(mine, key=lambda d: d.at.date()):
             lines += ["", app.style(f"{day:%A} {day.day} {day:%B %Y}", underline=True)]
             for d in group:
-                lines += _card(app, d, width)
+                lines += _card(app, d, fits[d.key], width)
         lines.append("")
     total = len(deliveries)
     lines.append(f"{total} deliveries.")
     return "\n".join(lines)
 
 
-def _card(app: AppContext, d: Delivery, width: int) -> list[str]:
+def _card(app: AppContext, d: Delivery, fit: Fit, width: int) -> list[str]:
     offset = d.at.strftime("%z")
     when = f"{d.at:%H:%M} ({offset[:3]}:{offset[3:]})"
-    meter = f"{d.length}/{d.limit}"
-    if d.length > d.limit:
+    meter = f"{fit.length}/{fit.limit}"
+    if fit.length > fit.limit:
         meter = app.style(meter, fg="red", bold=True)
     part = f"  part {d.thread_index + 1}, replies to {d.reply_to}" if d.reply_to else ""
     label = app.style(short_label(d.platform).ljust(9), bold=True)
@@ -59,7 +62,7 @@ def _card(app: AppContext, d: Delivery, width: int) -> list[str]:
     for paragraph in d.text.split("\n"):
         wrapped = textwrap.wrap(paragraph, width - 8) or [""]
         body += [("      " + w).rstrip() for w in wrapped]
-    for image in d.images:
+    for image in d.media:
         for line in textwrap.wrap(f"[image {image.path}] alt: {image.alt}", width - 8):
             body.append("      " + app.style(line, dim=True))
     return [head, *body]

@@ -15,7 +15,7 @@ from clarion.cli.options import campaign_files, expand, output_format
 
 if TYPE_CHECKING:
     from clarion.campaign.problems import Problem
-    from clarion.campaign.validate import Checked
+    from clarion.checking import Checked
 
 
 @click.command("validate")
@@ -28,21 +28,15 @@ def validate_cmd(app: AppContext, files: tuple[Path, ...], fmt: str) -> None:
     Every problem is listed at once as FILE:LINE:COL: message. Exit status: 0 when every file
     is valid, 1 when any problem was found, 2 when the command was used wrongly.
     """
-    from clarion.campaign.validate import check_files
-    from clarion.cli.progress import progress
-
     _no_collection_at_exit()
-    paths, shown = expand(files)
-    if not paths:
-        raise click.UsageError("No campaign files found (looked for *.yaml and *.yml).")
-    with progress(len(paths), "Checking campaign files") as advance:
-        result = check_files(paths, shown, advance)
+    result, paths = check(files)
     if fmt == "json":
         import json  # only for --format json (start-up time)
 
         app.echo(json.dumps([p.as_json() for p in result.problems], indent=2, ensure_ascii=False))
     else:
         report_problems(app, result.problems, len(paths))
+        report_warnings(app, result.warnings)
         per_campaign = Counter(d.campaign for d in result.deliveries)
         for loaded in result.campaigns:
             n = per_campaign[loaded.slug]
@@ -77,20 +71,33 @@ def checked_or_exit(
 ) -> Checked:
     """Expand and check campaign files for a command that needs them all valid: on any
     problem, print the problems (and what was not done) to stderr and exit with status 1."""
-    from clarion.campaign.validate import check_files
-    from clarion.cli.progress import progress
-
-    paths, shown = expand(files)
-    if not paths:
-        raise click.UsageError("No campaign files found (looked for *.yaml and *.yml).")
-    with progress(len(paths), "Checking campaign files") as advance:
-        result = check_files(paths, shown, advance)
+    result, paths = check(files)
     if not result.ok:
         report_problems(app, result.problems, len(paths), err=True)
         if nothing_done:
             app.echo(nothing_done, err=True)
         raise SystemExit(1)
+    report_warnings(app, result.warnings)
     return result
+
+
+def check(files: tuple[Path, ...]) -> tuple[Checked, list[Path]]:
+    """Expand FILE... and check every campaign, drawing the quote cards they need."""
+    from clarion.checking import check_files
+    from clarion.cli.progress import progress
+    from clarion.render.cards import prepare
+
+    paths, shown = expand(files)
+    if not paths:
+        raise click.UsageError("No campaign files found (looked for *.yaml and *.yml).")
+    with progress(len(paths), "Checking campaign files") as advance:
+        return check_files(paths, shown, advance, prepare=prepare), paths
+
+
+def report_warnings(app: AppContext, warnings: Sequence[Problem]) -> None:
+    """Warnings (posts already past): shown, but they stop nothing. On stderr."""
+    for w in warnings:
+        app.echo(app.style(str(w), fg="yellow"), err=True)
 
 
 def report_problems(

@@ -17,7 +17,8 @@ from clarion.render._html_text import esc as _esc
 from clarion.render._html_text import highlight
 
 if TYPE_CHECKING:
-    from clarion.planner import Delivery, ImageRef
+    from clarion.delivery import Delivery, Media
+    from clarion.planner import Fit
 
 
 def esc(value: str) -> str:
@@ -49,12 +50,12 @@ def _unit(platform: str) -> str:
 
 
 @cache
-def data_uri(file: Path) -> str:
+def data_uri(file: str) -> str:
     """The image ``file`` as a data: URI (read once per process), or "" if it cannot be read."""
     from clarion.campaign.media import sniff
 
     try:
-        data = file.read_bytes()
+        data = Path(file).read_bytes()
     except OSError:
         return ""
     mime = sniff(data[:32]) or "application/octet-stream"
@@ -62,7 +63,7 @@ def data_uri(file: Path) -> str:
 
 
 @cache
-def _figure(file: Path, alt: str, path: str) -> str:
+def _figure(file: str, alt: str, path: str) -> str:
     src = data_uri(file)
     caption = f'<figcaption><span class="k">Alt text:</span> {esc(alt)}</figcaption>'
     if not src:
@@ -71,7 +72,7 @@ def _figure(file: Path, alt: str, path: str) -> str:
     return f'<figure class="pic"><img src="{src}" alt="{esc(alt)}">{caption}</figure>'
 
 
-def _figures(images: Sequence[ImageRef]) -> str:
+def _figures(images: Sequence[Media]) -> str:
     return "".join(_figure(i.file, i.alt, i.path) for i in images)
 
 
@@ -85,7 +86,7 @@ def _head(account: str, name: str) -> str:
     )
 
 
-def card(d: Delivery, parts: int) -> str:
+def card(d: Delivery, fit: Fit, parts: int) -> str:
     """The card of one delivery; ``parts``: how many parts its thread has (1 if none)."""
     name = esc_once(label(d.platform))
     platform = esc_once(d.platform)
@@ -95,13 +96,13 @@ def card(d: Delivery, parts: int) -> str:
     head = _head(d.account, name) + badge + "</header>"
     reply = f'<p class="reply">Reply to part {part - 1}</p>' if d.reply_to else ""
     quote = ""
-    if d.quote_of:
-        url = esc(d.quote_of)
+    if d.content.quote_of:
+        url = esc(d.content.quote_of)
         quote = (
             f'<p class="quote"><span class="k">Quotes</span> <a href="{url}" target="_blank" '
             f'rel="noopener noreferrer">{url}</a></p>'
         )
-    limit, length = d.limit, d.length
+    limit, length = fit.limit, fit.length
     left = limit - length
     rest = f"{left:,} left" if left >= 0 else f"{-left:,} over"
     meter = (
@@ -110,20 +111,20 @@ def card(d: Delivery, parts: int) -> str:
         f"<span>{length:,} / {limit:,} {_unit(d.platform)} · {rest}</span></p>"
     )
     warnings = ""
-    if d.over:
-        items = "".join(f"<li>Too long for {name}: {esc(w)}.</li>" for w in d.over)
+    if fit.over:
+        items = "".join(f"<li>Too long for {name}: {esc(w)}.</li>" for w in fit.over)
         warnings = f'<ul class="warn">{items}</ul>'
     return (
         f'<article class="card p-{platform}" data-key="{esc(d.key)}" data-platform="{platform}" '
         f'data-day="{d.at.date().isoformat()}" aria-label="{name}, {esc(d.post)}{of}">'
         f'{head}{reply}<p class="text">{highlight(d.platform, d.text)}</p>'
-        f"{_figures(d.images) if d.images else ''}{quote}{meter}{warnings}</article>"
+        f"{_figures(d.media) if d.media else ''}{quote}{meter}{warnings}</article>"
     )
 
 
-def thread(parts: Sequence[Delivery]) -> str:
+def thread(parts: Sequence[Delivery], fits: dict[str, Fit]) -> str:
     """A post's cards on one platform: one, or a thread's parts drawn connected, in order."""
-    cards = "".join(card(d, len(parts)) for d in parts)
+    cards = "".join(card(d, fits[d.key], len(parts)) for d in parts)
     kind = "thread multi" if len(parts) > 1 else "thread"
     return f'<div class="{kind}">{cards}</div>'
 

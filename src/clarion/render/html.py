@@ -36,8 +36,9 @@ if TYPE_CHECKING:
     import jinja2
 
     from clarion.campaign.load import Loaded
-    from clarion.campaign.validate import Checked
-    from clarion.planner import Delivery
+    from clarion.checking import Checked
+    from clarion.delivery import Delivery
+    from clarion.planner import Fit
 
 #: Above this many cards, weeks after the first are kept as strings until they are chosen.
 INLINE_LIMIT = 3000
@@ -91,6 +92,16 @@ class Built(NamedTuple):
     html: str
 
 
+class Page(NamedTuple):
+    """What every week of the page is built from, beside its deliveries."""
+
+    campaigns: dict[str, Loaded]
+    #: Delivery key -> how its text measures.
+    fits: dict[str, Fit]
+    #: (campaign, post) -> the post's place in its file.
+    order: dict[tuple[str, str], int]
+
+
 def render(
     result: Checked,
     chosen: list[Delivery],
@@ -104,11 +115,12 @@ def render(
     1 builds everything here)."""
     template = _template()
     by_slug = {loaded.slug: loaded for loaded in result.campaigns}
+    view = Page(by_slug, result.fits, result.order())
     enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of small objects, no cycles among them
     try:
         inline = len(chosen) <= inline_limit
-        built = _build(_group(chosen), by_slug, inline, workers)
+        built = _build(_group(chosen), view, inline, workers)
         counts = dict.fromkeys(platforms.NAMES, 0)
         for d in chosen:
             counts[d.platform] = counts.get(d.platform, 0) + 1
@@ -160,18 +172,16 @@ def _group(chosen: list[Delivery]) -> Groups:
 
 
 #: What worker processes build from (inherited when they fork, never sent to them).
-_JOB: tuple[Groups, dict[str, Loaded], bool] | None = None
+_JOB: tuple[Groups, Page, bool] | None = None
 
 
-def _build(
-    groups: Groups, by_slug: dict[str, Loaded], inline: bool, workers: int | None
-) -> list[Built]:
+def _build(groups: Groups, page: Page, inline: bool, workers: int | None) -> list[Built]:
     """Every week built: here, or (many deliveries, several cores, Linux) in forked processes."""
     global _JOB
     size = sum(len(ds) for _, tree in groups for days in tree.values() for ds in days.values())
     count = workers if workers is not None else min(os.cpu_count() or 1, 4)
     if count < 2 or len(groups) < 2 or size < PARALLEL_FROM or not sys.platform.startswith("linux"):
-        return [_built(n, key, tree, by_slug, inline) for n, (key, tree) in enumerate(groups)]
+        return [_built(n, key, tree, page, inline) for n, (key, tree) in enumerate(groups)]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -183,7 +193,7 @@ def _build(
             bounds.append(n + 1)
     bounds.append(len(groups))
     _warm()
-    _JOB = (groups, by_slug, inline)
+    _JOB = (groups, page, inline)
     try:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=len(bounds) - 1, mp_context=context) as pool:
@@ -203,20 +213,18 @@ def _warm() -> None:
 
 def _build_range(start: int, end: int) -> list[Built]:
     assert _JOB is not None
-    groups, by_slug, inline = _JOB
+    groups, page, inline = _JOB
     was = gc.isenabled()
     gc.disable()
     try:
-        return [_built(n, *groups[n], by_slug, inline) for n in range(start, end)]
+        return [_built(n, *groups[n], page, inline) for n in range(start, end)]
     finally:
         if was:
             gc.enable()
 
 
-def _built(
-    n: int, key: tuple[int, int], tree: Tree, by_slug: dict[str, Loaded], inline: bool
-) -> Built:
-    week = _week(key, tree, by_slug)
+def _built(n: int, key: tuple[int, int], tree: Tree, page: Page, inline: bool) -> Built:
+    week = _week(key, tree, page)
     module = _template().make_module({})
     html = str(module.week_section(week))  # type: ignore[attr-defined]
     if not inline and n > 0:
@@ -303,11 +311,11 @@ def _num(n: int) -> str:
     return f"{n:,}"
 
 
-def _week(key: tuple[int, int], tree: Tree, by_slug: dict[str, Loaded]) -> Week:
+def _week(key: tuple[int, int], tree: Tree, page: Page) -> Week:
     year, number = key
     monday = dt.date.fromisocalendar(year, number, 1)
     sunday = monday + dt.timedelta(days=6)
-    campaigns = [_campaign_week(slug, by_slug.get(slug), days) for slug, days in tree.items()]
+    campaigns = [_campaign_week(slug, page, days) for slug, days in tree.items()]
     return Week(
         id=f"{year}-W{number:02d}",
         label=f"Week {number}, {_long(monday)} to {_long(sunday)}",
@@ -318,8 +326,9 @@ def _week(key: tuple[int, int], tree: Tree, by_slug: dict[str, Loaded]) -> Week:
 
 
 def _campaign_week(
-    slug: str, loaded: Loaded | None, days: dict[str, dict[dt.datetime, list[Delivery]]]
+    slug: str, page: Page, days: dict[str, dict[dt.datetime, list[Delivery]]]
 ) -> CampaignWeek:
+    loaded = page.campaigns.get(slug)
     day_list: list[Day] = []
     count = 0
     for iso in sorted(days):
@@ -327,7 +336,7 @@ def _campaign_week(
         for at_utc in sorted(days[iso]):
             group = days[iso][at_utc]
             count += len(group)
-            slots.append(_slot(slug, at_utc, group))
+            slots.append(_slot(slug, at_utc, group, page))
         date = dt.date.fromisoformat(iso)
         day_list.append(Day(iso, _long(date), _short(date), slots))
     name = loaded.campaign.name if loaded else slug
@@ -335,16 +344,17 @@ def _campaign_week(
     return CampaignWeek(slug, name, timezone, day_list, _glance(day_list), count)
 
 
-def _slot(slug: str, at_utc: dt.datetime, group: list[Delivery]) -> Slot:
+def _slot(slug: str, at_utc: dt.datetime, group: list[Delivery], page: Page) -> Slot:
     threads: dict[tuple[int, int, str, str], list[Delivery]] = {}
     for d in group:
-        key = (d.source_order, ORDER.get(d.platform, len(ORDER)), d.platform, d.post)
+        rank = page.order.get((d.campaign, d.post), 0)
+        key = (rank, ORDER.get(d.platform, len(ORDER)), d.platform, d.post)
         threads.setdefault(key, []).append(d)
     html: list[str] = []
     posts: dict[str, list[str]] = {}
     for (_, _, platform, post), parts in sorted(threads.items()):
         parts.sort(key=lambda d: d.thread_index)
-        html.append(_html_card.thread(parts))
+        html.append(_html_card.thread(parts, page.fits))
         posts.setdefault(post, []).append(platform)
     # Formatted by hand, not with strftime: ten thousand slots, and no locale to depend on.
     local = group[0].at

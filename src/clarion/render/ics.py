@@ -26,8 +26,8 @@ from icalendar import Calendar, Event
 from clarion import platforms
 
 if TYPE_CHECKING:
-    from clarion.campaign.validate import Checked
-    from clarion.planner import Delivery, ImageRef
+    from clarion.checking import Checked
+    from clarion.delivery import Delivery, Media
 
 PRODID = "-//Clarion//Campaign preview//EN"
 #: How long each event lasts in the calendar (a post is an instant; this makes it visible).
@@ -56,7 +56,10 @@ def render(result: Checked, chosen: list[Delivery], *, stamp: dt.datetime | None
     when = (stamp or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     names = {loaded.slug: loaded.campaign.name for loaded in result.campaigns}
     slots: dict[tuple[str, str], list[Delivery]] = {}
-    for d in sorted(chosen, key=lambda d: (d.at_utc, d.campaign, d.source_order)):
+    order = result.order()
+    for d in sorted(
+        chosen, key=lambda d: (d.at_utc, d.campaign, order.get((d.campaign, d.post), 0))
+    ):
         slots.setdefault((d.campaign, d.post), []).append(d)
     shown = [names.get(slug, slug) for slug in dict.fromkeys(c for c, _ in slots)]
     slugs = sorted(names)
@@ -125,12 +128,12 @@ def _description(by_platform: dict[str, list[Delivery]]) -> str:
             if len(parts) > 1:
                 lines += [f"[{n}/{len(parts)}]"] if n == 1 else ["", f"[{n}/{len(parts)}]"]
             lines.append(d.text)
-            lines += _extras(d.images, d.quote_of)
+            lines += _extras(d.media, d.content.quote_of)
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
-def _extras(images: Sequence[ImageRef], quote_of: str | None) -> list[str]:
+def _extras(images: Sequence[Media], quote_of: str | None) -> list[str]:
     out = [f"Image {i.path}: {i.alt}" for i in images]
     if quote_of:
         out.append(f"Quotes {quote_of}")
