@@ -254,3 +254,13 @@ def test_plugins_are_not_looked_for_when_only_built_in_platforms_are_used(
     result = CliRunner().invoke(cli, ["validate", str(path)])
     assert result.exit_code == 1 and "x" in result.output
     assert looked
+
+
+def test_shell_completion_offers_it(pigeon: type[Pigeon]) -> None:
+    from click.shell_completion import ShellComplete
+
+    complete = ShellComplete(cli, {}, "clarion", "_CLARION_COMPLETE")
+    offered = [c.value for c in complete.get_completions(["accounts", "login"], "pi")]
+    assert offered == ["pigeon"]
+    offered = [c.value for c in complete.get_completions(["accounts", "check", "--platform"], "")]
+    assert offered == [*platforms.BUILTIN, "pigeon"]

@@ -16,7 +16,6 @@ name is not a built-in one or the whole list is needed (never by ``clarion --hel
 from __future__ import annotations
 
 import importlib
-import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, overload
@@ -24,7 +23,13 @@ from typing import TYPE_CHECKING, overload
 if TYPE_CHECKING:
     from clarion.platforms.base import Platform
 
-log = logging.getLogger("clarion.platforms")
+
+def _warn(message: str, *args: object) -> None:
+    """Log a warning (``logging`` imported only then: it is start-up time otherwise)."""
+    import logging
+
+    logging.getLogger("clarion.platforms").warning(message, *args)
+
 
 #: Built-in platforms: name -> "module:Class" of its descriptor. The order is the order they are
 #: shown in (plugins follow, in the order they are found).
@@ -91,14 +96,14 @@ class _Registry(Mapping[str, str]):
         try:
             found = list(entry_points(group=ENTRY_POINT_GROUP))
         except Exception as exc:  # a broken installed package must not stop Clarion
-            log.warning("could not read the installed platform plugins: %s", exc)
+            _warn("could not read the installed platform plugins: %s", exc)
             return
         for ep in found:
             where = getattr(ep.dist, "name", None) or "an installed package"
             if not _NAME.fullmatch(ep.name):
-                log.warning("ignoring platform %r from %s: not a usable name", ep.name, where)
+                _warn("ignoring platform %r from %s: not a usable name", ep.name, where)
             elif ep.name in self._specs:
-                log.warning("ignoring platform %r from %s: Clarion has one", ep.name, where)
+                _warn("ignoring platform %r from %s: Clarion has one", ep.name, where)
             else:
                 self._specs[ep.name] = ep.value
 
@@ -139,10 +144,10 @@ def _load(name: str, target: str) -> type[Platform]:
     try:
         cls = getattr(importlib.import_module(module_name), attr)
     except Exception as exc:  # a plugin that cannot load is an unknown platform, said so once
-        log.warning("platform %r (%s) could not be loaded: %s", name, target, exc)
+        _warn("platform %r (%s) could not be loaded: %s", name, target, exc)
         raise UnknownPlatformError(name) from None
     if not (isinstance(cls, type) and issubclass(cls, Platform)) or cls.name != name:
-        log.warning("platform %r (%s) is not a Platform class named %r", name, target, name)
+        _warn("platform %r (%s) is not a Platform class named %r", name, target, name)
         raise UnknownPlatformError(name)
     return cls
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
 from typing import ClassVar, NamedTuple
 
 
@@ -46,29 +45,56 @@ class Entity(NamedTuple):
 _UNSAFE_CSS = re.compile(r"[;{}<>\\]|/\*|\*/")
 
 
-@dataclass(frozen=True, slots=True)
 class CardStyle:
-    """How the HTML preview draws a platform's cards (CSS values). Empty: the page's default."""
+    """How the HTML preview draws a platform's cards (CSS values). Empty: the page's default.
 
-    #: The platform's colour: the label on its cards and its badge in the week at a glance.
-    brand: str
-    #: Links, hashtags, mentions and cashtags.
-    link: str
-    #: The avatar's background (default: :attr:`brand`).
-    avatar: str = ""
-    avatar_radius: str = ""
-    border: str = ""
-    radius: str = ""
-    shadow: str = ""
-    font: str = ""
-    text: str = ""
-    underline_links: bool = False
+    A plain class rather than a dataclass: every platform module makes one at import, and
+    building a dataclass costs start-up time (``clarion validate``)."""
 
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
+    __slots__ = (
+        "avatar",
+        "avatar_radius",
+        "border",
+        "brand",
+        "font",
+        "link",
+        "radius",
+        "shadow",
+        "text",
+        "underline_links",
+    )
+
+    def __init__(
+        self,
+        *,
+        brand: str,
+        link: str,
+        avatar: str = "",
+        avatar_radius: str = "",
+        border: str = "",
+        radius: str = "",
+        shadow: str = "",
+        font: str = "",
+        text: str = "",
+        underline_links: bool = False,
+    ) -> None:
+        #: The platform's colour: the label on its cards and its badge in the week at a glance.
+        self.brand = brand
+        #: Links, hashtags, mentions and cashtags.
+        self.link = link
+        #: The avatar's background (default: :attr:`brand`).
+        self.avatar = avatar
+        self.avatar_radius = avatar_radius
+        self.border = border
+        self.radius = radius
+        self.shadow = shadow
+        self.font = font
+        self.text = text
+        self.underline_links = underline_links
+        for name in self.__slots__:
+            value = getattr(self, name)
             if isinstance(value, str) and _UNSAFE_CSS.search(value):
-                raise ValueError(f"card style {f.name}={value!r} is not a plain CSS value")
+                raise ValueError(f"card style {name}={value!r} is not a plain CSS value")
 
     def css(self, name: str) -> str:
         """The style sheet's rules for cards and badges of platform ``name``."""
