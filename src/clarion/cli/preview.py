@@ -16,6 +16,7 @@ from clarion.platforms import NAMES
 if TYPE_CHECKING:
     from clarion.delivery import Delivery
     from clarion.planner import Fit
+    from clarion.render.seen import Ledgered
 
 
 @click.command("preview")
@@ -63,6 +64,7 @@ def preview_cmd(
         return
     result = checked_or_exit(app, files)
     chosen = _choose(result.deliveries, only, start, end)
+    seen = ledger_view(app, [c.slug for c in result.campaigns], {d.key for d in result.deliveries})
     if fmt == "requests":
         app.echo(json.dumps(_requests(chosen), indent=2, ensure_ascii=False))
         return
@@ -76,14 +78,45 @@ def preview_cmd(
         for i in range(0, len(chosen), 1000):
             lead = "[\n  " if i == 0 else ",\n  "
             lines = ",\n  ".join(
-                encode(as_json(d, fits[d.key], None)) for d in chosen[i : i + 1000]
+                encode(as_json(d, fits[d.key], _state(seen, d))) for d in chosen[i : i + 1000]
             )
             click.echo(lead + lines, nl=False)
         click.echo("\n]" if chosen else "[]")
         return
     from clarion.cli.table import render_week
 
-    app.echo(render_week(app, result.campaigns, chosen, result.fits))
+    app.echo(render_week(app, result.campaigns, chosen, result.fits, seen))
+
+
+def ledger_view(app: AppContext, slugs: list[str], planned: set[str]) -> Ledgered | None:
+    """What the ledger in use says of these campaigns' deliveries (``planned``: the keys the
+    files plan now; the ledger's cancelled deliveries not among them were removed from the
+    file); None when there is no ledger yet (a preview never creates one) or it has none of
+    these campaigns."""
+    from clarion.ledger.quick import sqlite_path
+    from clarion.render.seen import Ledgered, Seen
+
+    path = sqlite_path(app.database_url)
+    if path is not None and not path.exists():
+        return None
+    ledger = app.ledger()
+    scheduled = frozenset(slugs) & {c[0] for c in ledger.campaigns()}
+    if not scheduled:
+        return None
+    found = ledger.view_states(sorted(scheduled))
+    states = {k: Seen(v.state.value, v.platform_url, v.reason or None) for k, v in found.items()}
+    removed: list[Delivery] = []
+    for key, v in found.items():
+        if key not in planned and v.state.value == "cancelled":
+            row = ledger.get(key)
+            if row is not None:
+                removed.append(row.delivery)
+    return Ledgered(states, scheduled, tuple(removed))
+
+
+def _state(seen: Ledgered | None, d: Delivery) -> str | None:
+    found = seen.of(d) if seen is not None else None
+    return found.state if found is not None else None
 
 
 def as_json(d: Delivery, fit: Fit, state: str | None) -> dict[str, Any]:
@@ -159,17 +192,18 @@ def _render(
 
     result, paths = check(files)
     chosen = _choose(result.deliveries, only, start, end)
+    seen = ledger_view(app, [c.slug for c in result.campaigns], {d.key for d in result.deliveries})
     if fmt == "html":
         from clarion.render import html
 
-        data = html.render(result, chosen).encode("utf-8")
+        data = html.render(result, chosen, ledger=seen).encode("utf-8")
     else:
         if not result.ok:  # a calendar of a week that cannot go out would mislead
             report_problems(app, result.problems, len(paths), err=True)
             raise SystemExit(1)
         from clarion.render import ics
 
-        data = ics.render(result, chosen)
+        data = ics.render(result, chosen, ledger=seen)
     if output is None:
         import sys
 

@@ -7,7 +7,7 @@ Every value from a campaign is escaped here (:func:`esc`); the template only pla
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING
 from clarion import platforms
 from clarion.render._html_text import esc as _esc
 from clarion.render._html_text import highlight
+from clarion.render.seen import NOTABLE, WORDS
 
 if TYPE_CHECKING:
     from clarion.delivery import Delivery, Media
     from clarion.planner import Fit
+    from clarion.render.seen import Seen
 
 
 def esc(value: str) -> str:
@@ -86,14 +88,17 @@ def _head(account: str, name: str) -> str:
     )
 
 
-def card(d: Delivery, fit: Fit, parts: int) -> str:
-    """The card of one delivery; ``parts``: how many parts its thread has (1 if none)."""
+def card(d: Delivery, fit: Fit, parts: int, seen: Seen | None = None) -> str:
+    """The card of one delivery; ``parts``: how many parts its thread has (1 if none);
+    ``seen``: its state in the ledger, when its campaign is scheduled there."""
     name = esc_once(label(d.platform))
     platform = esc_once(d.platform)
     part = d.thread_index + 1
     of = f", part {part} of {parts}" if parts > 1 else ""
     badge = f'<span class="part">{part}/{parts}</span>' if parts > 1 else ""
-    head = _head(d.account, name) + badge + "</header>"
+    head = _head(d.account, name) + badge + _state(seen) + "</header>"
+    state = f' data-state="{esc_once(seen.state)}"' if seen else ""
+    crossed = " st-cancelled" if seen and seen.state == "cancelled" else ""
     reply = f'<p class="reply">Reply to part {part - 1}</p>' if d.reply_to else ""
     quote = ""
     if d.content.quote_of:
@@ -115,16 +120,34 @@ def card(d: Delivery, fit: Fit, parts: int) -> str:
         items = "".join(f"<li>Too long for {name}: {esc(w)}.</li>" for w in fit.over)
         warnings = f'<ul class="warn">{items}</ul>'
     return (
-        f'<article class="card p-{platform}" data-key="{esc(d.key)}" data-platform="{platform}" '
+        f'<article class="card p-{platform}{crossed}" data-key="{esc(d.key)}"{state} '
+        f'data-platform="{platform}" '
         f'data-day="{d.at.date().isoformat()}" aria-label="{name}, {esc(d.post)}{of}">'
         f'{head}{reply}<p class="text">{highlight(d.platform, d.text)}</p>'
         f"{_figures(d.media) if d.media else ''}{quote}{meter}{warnings}</article>"
     )
 
 
-def thread(parts: Sequence[Delivery], fits: dict[str, Fit]) -> str:
+def _state(seen: Seen | None) -> str:
+    """The badge of a delivery's ledger state: published (with its link) and every state a
+    person must see; nothing for the ordinary waiting ones."""
+    if seen is None or seen.state not in NOTABLE:
+        return ""
+    words = WORDS.get(seen.state, seen.state)
+    why = f' title="{esc(seen.reason)}"' if seen.reason else ""
+    if seen.state == "published" and seen.url:
+        return (
+            f'<a class="st st-published" href="{esc(seen.url)}" target="_blank" '
+            f'rel="noopener noreferrer">{words}</a>'
+        )
+    return f'<span class="st st-{esc_once(seen.state)}"{why}>{words}</span>'
+
+
+def thread(
+    parts: Sequence[Delivery], fits: dict[str, Fit], seen: Callable[[Delivery], Seen | None]
+) -> str:
     """A post's cards on one platform: one, or a thread's parts drawn connected, in order."""
-    cards = "".join(card(d, fits[d.key], len(parts)) for d in parts)
+    cards = "".join(card(d, fits[d.key], len(parts), seen(d)) for d in parts)
     kind = "thread multi" if len(parts) > 1 else "thread"
     return f'<div class="{kind}">{cards}</div>'
 

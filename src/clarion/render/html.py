@@ -31,6 +31,7 @@ from markupsafe import Markup
 from clarion import platforms
 from clarion.render import _html_card
 from clarion.render._html_card import label
+from clarion.render.seen import WORDS
 
 if TYPE_CHECKING:
     import jinja2
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from clarion.checking import Checked
     from clarion.delivery import Delivery
     from clarion.planner import Fit
+    from clarion.render.seen import Ledgered, Seen
 
 #: Above this many cards, weeks after the first are kept as strings until they are chosen.
 INLINE_LIMIT = 3000
@@ -100,6 +102,11 @@ class Page(NamedTuple):
     fits: dict[str, Fit]
     #: (campaign, post) -> the post's place in its file.
     order: dict[tuple[str, str], int]
+    #: What the ledger says of each delivery (None: the campaign is not scheduled there).
+    ledger: Ledgered | None = None
+
+    def seen(self, d: Delivery) -> Seen | None:
+        return self.ledger.of(d) if self.ledger is not None else None
 
 
 def render(
@@ -108,14 +115,16 @@ def render(
     *,
     inline_limit: int = INLINE_LIMIT,
     workers: int | None = None,
+    ledger: Ledgered | None = None,
 ) -> str:
-    """The page for ``chosen`` (deliveries of ``result``), with ``result``'s problems at the top.
+    """The page for ``chosen`` (deliveries of ``result``), with ``result``'s problems at the top
+    and, with ``ledger``, each delivery's state there (badges; cancelled ones crossed out).
 
     ``workers``: processes that build weeks (default: one per core, at most 4, for large pages;
     1 builds everything here)."""
     template = _template()
     by_slug = {loaded.slug: loaded for loaded in result.campaigns}
-    view = Page(by_slug, result.fits, result.order())
+    view = Page(by_slug, result.fits, result.order(), ledger)
     enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of small objects, no cycles among them
     try:
@@ -130,6 +139,8 @@ def render(
             weeks=built,
             lazy=0 if inline else len(built) - 1,
             total=len(chosen),
+            posts=len({(d.campaign, d.post) for d in chosen}),
+            states=_states(chosen, view),
             span=_span(chosen),
             platforms=[(n, label(n), c) for n, c in counts.items() if c],
             platform_css=_html_card.platform_css([*platforms.NAMES, *counts]),
@@ -307,6 +318,16 @@ def _zone(name: str | None, offset: dt.timedelta | None) -> str:
     return f"{name or ''} (UTC{sign}{hours:02d}:{rest:02d})".lstrip()
 
 
+def _states(chosen: list[Delivery], page: Page) -> str:
+    """ "3 published · 1 cancelled": the ledger's states of the shown deliveries, in words."""
+    counts: dict[str, int] = {}
+    for d in chosen:
+        seen = page.seen(d)
+        if seen is not None:
+            counts[seen.state] = counts.get(seen.state, 0) + 1
+    return " · ".join(f"{n:,} {WORDS.get(s, s).lower()}" for s, n in sorted(counts.items()))
+
+
 def _num(n: int) -> str:
     return f"{n:,}"
 
@@ -354,7 +375,7 @@ def _slot(slug: str, at_utc: dt.datetime, group: list[Delivery], page: Page) -> 
     posts: dict[str, list[str]] = {}
     for (_, _, platform, post), parts in sorted(threads.items()):
         parts.sort(key=lambda d: d.thread_index)
-        html.append(_html_card.thread(parts, page.fits))
+        html.append(_html_card.thread(parts, page.fits, page.seen))
         posts.setdefault(post, []).append(platform)
     # Formatted by hand, not with strftime: ten thousand slots, and no locale to depend on.
     local = group[0].at

@@ -24,10 +24,12 @@ from typing import TYPE_CHECKING
 from icalendar import Calendar, Event
 
 from clarion import platforms
+from clarion.render.seen import Seen
 
 if TYPE_CHECKING:
     from clarion.checking import Checked
     from clarion.delivery import Delivery, Media
+    from clarion.render.seen import Ledgered
 
 PRODID = "-//Clarion//Campaign preview//EN"
 #: How long each event lasts in the calendar (a post is an instant; this makes it visible).
@@ -48,8 +50,18 @@ def sequence(stamp: dt.datetime) -> int:
     return max(0, int((stamp - SEQUENCE_EPOCH).total_seconds()))
 
 
-def render(result: Checked, chosen: list[Delivery], *, stamp: dt.datetime | None = None) -> bytes:
+def render(
+    result: Checked,
+    chosen: list[Delivery],
+    *,
+    stamp: dt.datetime | None = None,
+    ledger: Ledgered | None = None,
+) -> bytes:
     """The calendar of the ``chosen`` deliveries of ``result``'s campaigns, as .ics bytes.
+
+    With ``ledger``, a post whose every delivery the ledger has cancelled, and every post the
+    ledger cancelled because it was removed from the file, is an event with STATUS:CANCELLED
+    (and a higher SEQUENCE), so calendar clients take it out instead of keeping it.
 
     ``stamp`` is the export time (``DTSTAMP``, and where ``SEQUENCE`` comes from); now by
     default."""
@@ -57,8 +69,10 @@ def render(result: Checked, chosen: list[Delivery], *, stamp: dt.datetime | None
     names = {loaded.slug: loaded.campaign.name for loaded in result.campaigns}
     slots: dict[tuple[str, str], list[Delivery]] = {}
     order = result.order()
+    removed = [d for d in (ledger.removed if ledger else ()) if d.campaign in names]
     for d in sorted(
-        chosen, key=lambda d: (d.at_utc, d.campaign, order.get((d.campaign, d.post), 0))
+        [*chosen, *removed],
+        key=lambda d: (d.at_utc, d.campaign, order.get((d.campaign, d.post), len(order))),
     ):
         slots.setdefault((d.campaign, d.post), []).append(d)
     shown = [names.get(slug, slug) for slug in dict.fromkeys(c for c, _ in slots)]
@@ -71,8 +85,15 @@ def render(result: Checked, chosen: list[Delivery], *, stamp: dt.datetime | None
     zones = {loaded.campaign.timezone for loaded in result.campaigns}
     if len(zones) == 1:
         calendar.add("X-WR-TIMEZONE", zones.pop())
+    gone = {d.key for d in removed}
     for (slug, post), parts in slots.items():
-        calendar.add_component(_event(names.get(slug, slug), slug, post, parts, when))
+        event = _event(names.get(slug, slug), slug, post, parts, when)
+        if ledger is not None and all(
+            d.key in gone or (ledger.of(d) or Seen("")).state == "cancelled" for d in parts
+        ):
+            event["SEQUENCE"] = sequence(when) + 1
+            event.add("STATUS", "CANCELLED")
+        calendar.add_component(event)
     if slots:
         first = min(parts[0].at for parts in slots.values()).date()
         last = max(parts[0].at for parts in slots.values()).date()
