@@ -64,8 +64,8 @@ def offenders(root: Path = SRC) -> list[str]:
                 if isinstance(node, ast.Constant) and isinstance(node.value, str):
                     if id(node) in docs:
                         continue
-                    named = node.value in NAMES and id(node) not in pieces
-                    if named or MODULE.search(node.value):
+                    bare = node.value in NAMES and id(node) not in pieces
+                    if bare or MODULE.search(node.value):
                         out.append(f"{where}:{node.lineno}: {node.value!r}")
                 elif isinstance(node, ast.ImportFrom) and node.module:
                     named = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
