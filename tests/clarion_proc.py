@@ -61,7 +61,7 @@ class ClarionCLI:
     def rows(self) -> dict[str, DeliveryRow]:
         ledger = open_ledger(self.url)
         try:
-            return {r.key: r for r in ledger.select("1 = 1")}
+            return {r.key: r for r in ledger.rows()}
         finally:
             ledger.close()
 

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from clarion.ledger import claims
 from clarion.ledger.rows import from_ms, ms
 from clarion.ledger.store import Ledger
 
@@ -45,7 +44,7 @@ class Daemon:
         thread part whose first post failed, a platform without an adapter): it is looked at
         again on the minute, not at once and over and over."""
         now = dt.datetime.now(dt.UTC)
-        due = claims.next_due(self.ledger, None if since is None else ms(since))
+        due = self.ledger.next_due(None if since is None else ms(since))
         soon = now + MAX_SLEEP
         if due is None:
             return soon

@@ -51,12 +51,12 @@ def test_schedule_reports_and_is_idempotent(env: dict[str, str], week: str, tmp_
     first = clarion(env, "schedule", week)
     assert first.exit_code == 0
     assert (
-        first.output
+        first.stdout
         == "week: 4 added, 0 updated, 0 rescheduled, 0 cancelled, 0 ignored, 0 unchanged.\n"
     )
     second = clarion(env, "schedule", week)
     assert (
-        second.output
+        second.stdout
         == "week: 0 added, 0 updated, 0 rescheduled, 0 cancelled, 0 ignored, 4 unchanged.\n"
     )
     ledger_file = tmp_path / "data" / "ledger.sqlite3"
@@ -72,9 +72,9 @@ def test_schedule_refuses_an_invalid_campaign(env: dict[str, str], tmp_path: Pat
 
 def test_run_due_publishes_and_status_shows_it(env: dict[str, str], week: str) -> None:
     clarion(env, "schedule", week)
-    quiet = clarion(env, "run-due", "--now", "2022-07-04T07:00:00Z", "--log-file", "-")
+    quiet = clarion(env, "run-due", "--pretend-now", "2022-07-04T07:00:00Z", "--log-file", "-")
     assert quiet.exit_code == 0 and quiet.output == ""
-    result = clarion(env, "run-due", "--now", "2022-07-04T08:00:00Z", "--log-file", "-")
+    result = clarion(env, "run-due", "--pretend-now", "2022-07-04T08:00:00Z", "--log-file", "-")
     assert result.exit_code == 0
     assert "published  week:launch:mastodon  https://fake.example/@clarion/" in result.output
     data = status(env)
@@ -104,7 +104,7 @@ def test_dry_run_json_shows_payloads_and_records_nothing(env: dict[str, str], we
 def test_failed_then_retry(env: dict[str, str], week: str) -> None:
     clarion(env, "schedule", week)
     fake().script = ["refused"]
-    result = clarion(env, "run-due", "--now", "2022-07-04T08:00:00Z", "--log-file", "-")
+    result = clarion(env, "run-due", "--pretend-now", "2022-07-04T08:00:00Z", "--log-file", "-")
     assert result.exit_code == 1
     attention = status(env)["campaigns"][0]["attention"]  # type: ignore[index]
     assert attention[0]["key"] == "week:launch:mastodon" and attention[0]["state"] == "failed"
@@ -124,10 +124,10 @@ def test_cancel_pause_resume(env: dict[str, str], week: str) -> None:
     clarion(env, "schedule", week)
     assert clarion(env, "cancel", "week:day3:mastodon").output == "week:day3:mastodon: cancelled.\n"
     assert "paused (3 deliveries held)" in clarion(env, "pause", "week").output
-    assert clarion(env, "run-due", "--now", "2022-07-04T08:00:00Z", "--log-file", "-").output == ""
+    assert clarion(env, "run-due", "--pretend-now", "2022-07-04T08:00:00Z", "--log-file", "-").output == ""
     assert fake().received == []
     assert "resumed (3 deliveries waiting again)" in clarion(env, "resume", "week").output
-    clarion(env, "run-due", "--now", "2022-07-04T08:01:00Z", "--log-file", "-")
+    clarion(env, "run-due", "--pretend-now", "2022-07-04T08:01:00Z", "--log-file", "-")
     assert fake().texts() == ["Launch", "Launch part two"]
     assert "1 unsent deliveries cancelled" in clarion(env, "cancel", "week").output
 
@@ -141,13 +141,13 @@ def test_resolve_an_unconfirmed_delivery(
     fake().script = ["timeout-lost"]
     # reconcile cannot tell, so the delivery stays unconfirmed for a person to settle
     monkeypatch.setattr(FakeAdapter, "reconcile", lambda self, request: Unknown("cannot tell"))
-    result = clarion(env, "run-due", "--now", "2022-07-04T08:00:00Z", "--log-file", "-")
+    result = clarion(env, "run-due", "--pretend-now", "2022-07-04T08:00:00Z", "--log-file", "-")
     assert result.exit_code == 1 and "unconfirmed" in result.output
     done = clarion(
         env, "resolve", "week:launch:mastodon", "--published", "https://fake.example/@clarion/77"
     )
     assert done.exit_code == 0
-    clarion(env, "run-due", "--now", "2022-07-04T08:02:00Z", "--log-file", "-")
+    clarion(env, "run-due", "--pretend-now", "2022-07-04T08:02:00Z", "--log-file", "-")
     part_two = fake().received[-1]
     assert part_two["text"] == "Launch part two" and part_two["in_reply_to_id"] == "77"
     usage = clarion(env, "resolve", "week:day2:mastodon")
@@ -157,7 +157,7 @@ def test_resolve_an_unconfirmed_delivery(
 def test_accounts_check_unpauses_after_a_revoked_token(env: dict[str, str], week: str) -> None:
     clarion(env, "schedule", week)
     fake().script = ["revoked"]
-    clarion(env, "run-due", "--now", "2022-07-04T08:00:00Z", "--log-file", "-")
+    clarion(env, "run-due", "--pretend-now", "2022-07-04T08:00:00Z", "--log-file", "-")
     data = status(env)
     assert data["paused_accounts"][0]["platform"] == "mastodon"  # type: ignore[index]
     assert data["campaigns"][0]["counts"]["paused"] == 3  # type: ignore[index]

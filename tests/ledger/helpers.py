@@ -46,18 +46,18 @@ def schedule(
     assert result.ok, result.problems
     reports = []
     for loaded in result.campaigns:
-        record, planned = to_ledger(
-            loaded, [d for d in result.deliveries if d.campaign == loaded.slug]
-        )
-        reports.append(ledger.sync(record, planned, "test", ms(dt.datetime.now(dt.UTC))))
+        mine = [d for d in result.deliveries if d.campaign == loaded.slug]
+        reports.append(ledger.sync(to_ledger(loaded), mine, "test", ms(dt.datetime.now(dt.UTC))))
     return reports
 
 
 def run(ledger: Ledger, now: str | dt.datetime, **options: object) -> RunReport:
+    """A run that acts as if it were ``now`` (``run-due --pretend-now``); with
+    ``dry_run=True``, a rehearsal of that instant (``run-due --now``)."""
     at = utc(now) if isinstance(now, str) else now
     opts = RunOptions(now=at, backoff_base_ms=1000, backoff_cap_ms=4000, **options)  # type: ignore[arg-type]
     return Engine(ledger, factory, actor="test-worker").run(opts)
 
 
 def states(ledger: Ledger) -> dict[str, str]:
-    return {r.key: r.state.value for r in ledger.select("1 = 1")}
+    return {r.key: r.state.value for r in ledger.rows()}

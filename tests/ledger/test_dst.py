@@ -160,7 +160,7 @@ def test_a_dst_week_sends_every_post_once_at_its_utc_instant(
         key = f"dst:at-{dt.datetime.fromisoformat(local):%m%d-%H%M}:mastodon"
         assert expected[key] == utc(instant), local
     schedule(ledger, tmp_path, week.campaign())
-    planned = {r.key: r.due for r in ledger.select("1 = 1")}
+    planned = {r.key: r.due for r in ledger.rows()}
     assert planned == expected
 
     clock: list[dt.datetime] = []

@@ -41,7 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "retry": (
         "manage:retry_cmd",
-        "Send a failed, missed or cancelled delivery again, at the next run.",
+        "Send a failed, missed or cancelled delivery again (at its own time if still to come).",
     ),
     "cancel": (
         "manage:cancel_cmd",

@@ -36,11 +36,7 @@ def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
     from clarion.platforms.adapter import AccountStatus, adapter_class
 
     ledger = app.ledger()
-    used = ledger.db.query(
-        "SELECT DISTINCT platform, account FROM deliveries WHERE state IN "
-        "('pending', 'retry', 'paused', 'claimed', 'sending', 'unconfirmed') "
-        "UNION SELECT platform, account FROM accounts WHERE paused_ms IS NOT NULL"
-    )
+    used = ledger.accounts_in_use()
     make = adapter_factory(dry=False)
     results: list[AccountStatus] = []
     for platform, account in sorted(used):
@@ -171,24 +167,4 @@ def login_cmd(app: AppContext, platform: str, account: str) -> None:
 
 
 def _unpause(ledger: Ledger, platform: str, account: str, now: int) -> None:
-    from clarion.ledger.states import State
-
-    paused_campaigns = {c[0] for c in ledger.campaigns() if c[3]}
-    with ledger.db.transaction():
-        ledger.db.execute(
-            "UPDATE accounts SET paused_ms = NULL, reason = NULL WHERE platform = ? "
-            "AND account = ?",
-            (platform, account),
-        )
-        rows = ledger.select(
-            "platform = ? AND account = ? AND state = 'paused'", (platform, account)
-        )
-        for row in rows:
-            if row.campaign not in paused_campaigns:
-                ledger.move(
-                    row,
-                    State.PENDING,
-                    "the account passed `clarion accounts check`",
-                    "clarion accounts check",
-                    now,
-                )
+    ledger.unpause_account(platform, account, "clarion accounts check", now)

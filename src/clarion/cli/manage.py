@@ -1,18 +1,25 @@
-"""People's hands on the ledger: retry, cancel, pause, resume, resolve."""
+"""People's hands on the ledger: retry, cancel, pause, resume, resolve.
+
+Each command parses its options, calls one ledger verb (:mod:`clarion.ledger.people`) and says
+what it did. What undoes what: `cancel KEY` by `retry KEY`; `cancel CAMPAIGN` by
+`retry CAMPAIGN`; `pause CAMPAIGN` by `resume CAMPAIGN`. `schedule` never undoes a person's cancel.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import getpass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from clarion.cli.context import AppContext, pass_app
 
 if TYPE_CHECKING:
-    from clarion.ledger.rows import DeliveryRow
     from clarion.ledger.store import Ledger
+
+T = TypeVar("T")
 
 
 def _actor(command: str) -> str:
@@ -27,109 +34,57 @@ def _now() -> int:
     return int(dt.datetime.now(dt.UTC).timestamp() * 1000)
 
 
-def _row(ledger: Ledger, key: str) -> DeliveryRow:
-    row = ledger.get(key)
-    if row is None:
-        raise click.ClickException(f"No delivery {key!r} in the ledger (see `clarion status`).")
-    return row
-
-
-def _do(ledger: Ledger, row: DeliveryRow, to: Any, why: str, actor: str, **fields: Any) -> None:
-    from clarion.ledger.store import TransitionError
+def _do(app: AppContext, command: str, verb: Callable[[Ledger, str, int], T]) -> T:
+    """Run one ledger verb as ``command``; a refusal is a plain-words error (exit 1)."""
+    from clarion.ledger.states import TransitionError
 
     try:
-        ledger.person_move(row, to, why, actor, _now(), **fields)
+        return verb(app.ledger(), _actor(command), _now())
     except TransitionError as exc:
         raise click.ClickException(str(exc)) from None
 
 
 @click.command("retry")
-@click.argument("key")
+@click.argument("target", metavar="KEY|CAMPAIGN")
 @pass_app
-def retry_cmd(app: AppContext, key: str) -> None:
-    """Send a failed, missed or cancelled delivery again, at the next run."""
-    from clarion.ledger.states import State
+def retry_cmd(app: AppContext, target: str) -> None:
+    """Send a failed, missed or cancelled delivery again (at its own time if still to come).
 
-    ledger = app.ledger()
-    row = _row(ledger, key)
-    if row.state not in (State.FAILED, State.MISSED, State.CANCELLED, State.RETRY):
-        raise click.ClickException(
-            f"{key} is {row.state.value}; only failed, missed, cancelled "
-            "or retrying deliveries can be retried."
-        )
-    now = _now()
-    due = max(row.due_ms, now)
-    why = "retry asked for by a person" + ("" if due == row.due_ms else "; due now")
-    actor = _actor("retry")
-    _do(
-        ledger,
-        row,
-        State.PENDING,
-        why,
-        actor,
-        due_ms=due,
-        attempts=0,
-        not_before_ms=None,
-        last_error=None,
+    KEY: that delivery, and its thread parts with it; if its time has passed it goes out at the
+    next run, else at its own time. CAMPAIGN: every delivery `clarion cancel CAMPAIGN`
+    cancelled waits again.
+    """
+    from clarion.ledger.rows import from_ms
+
+    if ":" not in target:
+        done = _do(app, "retry", lambda led, who, now: led.retry_campaign(target, who, now))
+        app.echo(f"{target}: {done} cancelled deliveries waiting again.")
+        return
+    r = _do(app, "retry", lambda led, who, now: led.retry(target, who, now))
+    parts = f" with {r.parts} thread part{'s' if r.parts != 1 else ''}" if r.parts else ""
+    when = (
+        "the next run sends it"
+        if r.now
+        else f"it goes out at its time, {from_ms(r.row.due_ms):%Y-%m-%d %H:%M} UTC"
     )
-    # Its thread parts follow it again (they could not go out without it).
-    follow = 0
-    child = ledger.select("reply_to = ?", (key,))
-    while child:
-        part = child[0]
-        if part.state in (State.FAILED, State.MISSED, State.CANCELLED):
-            ledger.move(
-                part,
-                State.PENDING,
-                f"follows {key}, retried by a person",
-                actor,
-                now,
-                due_ms=max(part.due_ms, due),
-                attempts=0,
-                not_before_ms=None,
-                last_error=None,
-            )
-        elif part.state in (State.PENDING, State.RETRY, State.PAUSED):
-            ledger.db.execute(
-                "UPDATE deliveries SET due_ms = ? WHERE id = ?", (max(part.due_ms, due), part.id)
-            )
-        else:
-            break
-        follow += 1
-        child = ledger.select("reply_to = ?", (part.key,))
-    parts = f" with {follow} thread part{'s' if follow != 1 else ''}" if follow else ""
-    app.echo(f"{key}: pending again{parts}; the next run sends it.")
+    app.echo(f"{target}: pending again{parts}; {when}.")
 
 
 @click.command("cancel")
 @click.argument("target", metavar="KEY|CAMPAIGN")
 @pass_app
 def cancel_cmd(app: AppContext, target: str) -> None:
-    """Cancel one delivery (KEY) or every unsent delivery of a campaign."""
-    from clarion.ledger.states import State
+    """Cancel one delivery (KEY) or every unsent delivery of a campaign.
 
-    ledger = app.ledger()
-    actor = _actor("cancel")
+    `clarion schedule` does not bring a cancelled delivery back; `clarion retry KEY` (or
+    `clarion retry CAMPAIGN`, for a whole campaign) does.
+    """
     if ":" in target:
-        _do(ledger, _row(ledger, target), State.CANCELLED, "cancelled by a person", actor)
+        _do(app, "cancel", lambda led, who, now: led.cancel(target, who, now))
         app.echo(f"{target}: cancelled.")
         return
-    rows = ledger.select("campaign = ? AND state IN ('pending', 'retry', 'paused')", (target,))
-    if not rows and target not in {c[0] for c in ledger.campaigns()}:
-        raise click.ClickException(f"No campaign or delivery {target!r} in the ledger.")
-    done = sum(
-        ledger.move(r, State.CANCELLED, "campaign cancelled by a person", actor, _now())
-        for r in rows
-    )
+    done = _do(app, "cancel", lambda led, who, now: led.cancel_campaign(target, who, now))
     app.echo(f"{target}: {done} unsent deliveries cancelled.")
-
-
-def _set_paused(ledger: Ledger, slug: str, paused: bool) -> None:
-    if (
-        ledger.db.execute("UPDATE campaigns SET paused = ? WHERE slug = ?", (int(paused), slug))
-        == 0
-    ):
-        raise click.ClickException(f"No campaign {slug!r} in the ledger.")
 
 
 @click.command("pause")
@@ -137,15 +92,7 @@ def _set_paused(ledger: Ledger, slug: str, paused: bool) -> None:
 @pass_app
 def pause_cmd(app: AppContext, campaign: str) -> None:
     """Hold every unsent delivery of CAMPAIGN until `clarion resume`."""
-    from clarion.ledger.states import State
-
-    ledger = app.ledger()
-    _set_paused(ledger, campaign, True)
-    rows = ledger.select("campaign = ? AND state IN ('pending', 'retry')", (campaign,))
-    done = sum(
-        ledger.move(r, State.PAUSED, "campaign paused by a person", _actor("pause"), _now())
-        for r in rows
-    )
+    done = _do(app, "pause", lambda led, who, now: led.pause_campaign(campaign, who, now))
     app.echo(f"{campaign}: paused ({done} deliveries held).")
 
 
@@ -154,20 +101,7 @@ def pause_cmd(app: AppContext, campaign: str) -> None:
 @pass_app
 def resume_cmd(app: AppContext, campaign: str) -> None:
     """Let a paused campaign's deliveries go out again (late ones become missed)."""
-    from clarion.ledger.states import State
-
-    ledger = app.ledger()
-    _set_paused(ledger, campaign, False)
-    blocked = {(p, a) for p, a, _ in ledger.paused_accounts()}
-    rows = [
-        r
-        for r in ledger.select("campaign = ? AND state = 'paused'", (campaign,))
-        if (r.platform, r.account) not in blocked
-    ]
-    done = sum(
-        ledger.move(r, State.PENDING, "campaign resumed by a person", _actor("resume"), _now())
-        for r in rows
-    )
+    done = _do(app, "resume", lambda led, who, now: led.resume_campaign(campaign, who, now))
     app.echo(f"{campaign}: resumed ({done} deliveries waiting again).")
 
 
@@ -181,37 +115,7 @@ def resolve_cmd(
     app: AppContext, key: str, url: str | None, post_id: str | None, not_published: bool
 ) -> None:
     """Settle an unconfirmed delivery after checking the platform by hand."""
-    from clarion.ledger.states import State
-
     if bool(url) == not_published:
         raise click.UsageError("Say either --published URL or --not-published.")
-    ledger = app.ledger()
-    row = _row(ledger, key)
-    if row.state != State.UNCONFIRMED:
-        raise click.ClickException(f"{key} is {row.state.value}, not unconfirmed.")
-    actor = _actor("resolve")
-    if url:
-        pid = post_id or url.rstrip("/").rsplit("/", 1)[-1]
-        _do(
-            ledger,
-            row,
-            State.PUBLISHED,
-            f"a person confirmed it is published at {url}",
-            actor,
-            platform_url=url,
-            platform_id=pid,
-            lease_owner=None,
-            lease_until_ms=None,
-        )
-        app.echo(f"{key}: published.")
-    else:
-        _do(
-            ledger,
-            row,
-            State.RETRY,
-            "a person confirmed it is not on the platform",
-            actor,
-            due_ms=max(row.due_ms, _now()),
-            not_before_ms=None,
-        )
-        app.echo(f"{key}: will be sent again at the next run.")
+    _do(app, "resolve", lambda led, who, now: led.resolve(key, url, post_id, who, now))
+    app.echo(f"{key}: published." if url else f"{key}: will be sent again at the next run.")

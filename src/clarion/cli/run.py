@@ -95,11 +95,24 @@ def run_options(func: F) -> F:
 
 
 @click.command("run-due")
-@click.option("--now", type=Instant(), help="Act as if it were this instant (rehearse the week).")
+@click.option(
+    "--now",
+    type=Instant(),
+    help="Rehearse this instant: print what a run then would send, mark missed or leave for "
+    "a person, and exit as it would. Sends nothing, records nothing (implies --dry-run).",
+)
 @click.option(
     "--dry-run",
     is_flag=True,
-    help="Record nothing, send nothing: print exactly what would be sent.",
+    help="Send nothing, record nothing: print what a run now would do, in the same words "
+    "(the exact requests it would send), and exit as it would.",
+)
+@click.option(
+    "--pretend-now",
+    type=Instant(),
+    hidden=True,
+    help="For tests only: really send and record, acting as if it were this instant "
+    "(leases stay on the real clock).",
 )
 @run_options
 @output_format("table", "json")
@@ -108,6 +121,7 @@ def run_due_cmd(
     app: AppContext,
     now: dt.datetime | None,
     dry_run: bool,
+    pretend_now: dt.datetime | None,
     grace: int | None,
     catch_up: bool,
     lease: int,
@@ -121,25 +135,30 @@ def run_due_cmd(
     For cron, every minute: `* * * * * clarion run-due`.
 
     Quiet when nothing is due. Exit status: 0 when all went well (or nothing was due), 1 when
-    anything failed, is unconfirmed or was missed, 2 on usage errors.
+    anything failed, is unconfirmed or was missed, 2 on usage errors. `--now` and `--dry-run`
+    rehearse: nothing is sent or recorded, and the exit status is the one a real run would have.
     """
-    if not (dry_run or catch_up):
+    if now is not None and pretend_now is not None:
+        raise click.UsageError("Give either --now (a rehearsal) or --pretend-now, not both.")
+    dry_run = dry_run or now is not None
+    instant = now or pretend_now
+    if not catch_up:
         from clarion.ledger.quick import nothing_to_do
 
-        instant = now or dt.datetime.now(dt.UTC)
-        if nothing_to_do(app.database_url, int(instant.timestamp() * 1000)):
+        at = instant or dt.datetime.now(dt.UTC)
+        if nothing_to_do(app.database_url, int(at.timestamp() * 1000), paused=dry_run):
             return  # the cron case: quiet, exit 0, nothing else imported
     from clarion import logs
     from clarion.engine import RunOptions
 
     logs.setup(verbose, None if log_file is None else _path(log_file))
     opts = RunOptions(
-        now=now,
+        now=instant,
         dry_run=dry_run,
         grace_ms=grace,
         catch_up=catch_up,
         lease_ms=lease,
-        platforms=None if dry_run else publishable(),
+        platforms=publishable(),
     )
     ledger = app.ledger()
     lock = None if (allow_overlap or dry_run) else _lock(ledger.db.where)
@@ -267,6 +286,8 @@ def print_report(app: AppContext, report: RunReport, fmt: str, opts: RunOptions)
         line = f"{app.style(r.state.value, fg=colour, bold=True):10s} {r.key}"
         line += f"  {r.url}" if r.url else f"  {r.detail}"
         app.echo(line, err=r.state.value not in ("published", "retry"))
+    if report.rehearsal and (report.dry_run or report.results or report.waiting):
+        app.echo("(a rehearsal: nothing was sent or recorded)", err=True)
 
 
 @click.command("daemon")

@@ -33,10 +33,10 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str) -> None:
     Needs attention: failed, unconfirmed and missed deliveries, each with its reason; and
     paused accounts. Give CAMPAIGN (its slug) to see one campaign.
     """
-    from clarion.ledger.states import ATTENTION, State
+    from clarion.ledger.states import State
 
     ledger = app.ledger()
-    known = {c[0]: c for c in ledger.campaigns()}
+    known = [c.slug for c in ledger.campaigns()]
     if campaign and campaign not in known:
         raise click.ClickException(
             f"No campaign {campaign!r} in the ledger. Scheduled: "
@@ -44,46 +44,31 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str) -> None:
             + "."
         )
     out: list[dict[str, Any]] = []
-    for slug, (_, name, zone, paused) in known.items():
-        if campaign and slug != campaign:
-            continue
-        counts = ledger.counts(slug)
-        upcoming = ledger.select(
-            "campaign = ? AND state IN ('pending', 'retry')",
-            (slug,),
-            order="due_ms, thread_index, id LIMIT 1",
-        )
-        attention = ledger.select(
-            "campaign = ? AND state IN (" + ", ".join(f"'{s.value}'" for s in ATTENTION) + ")",
-            (slug,),
-        )
+    for summary in ledger.status(campaign):
+        zone, upcoming = summary.info.timezone, summary.next_due
         out.append(
             {
-                "campaign": slug,
-                "name": name,
+                "campaign": summary.info.slug,
+                "name": summary.info.name,
                 "timezone": zone,
-                "paused": paused,
-                "counts": {s.value: counts.get(s, 0) for s in State},
+                "paused": summary.info.paused,
+                "counts": {s.value: summary.counts.get(s, 0) for s in State},
                 "next_due": None
-                if not upcoming
+                if upcoming is None
                 else {
-                    "key": upcoming[0].key,
-                    "at": local(upcoming[0].due, zone),
-                    "at_utc": upcoming[0].due.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "key": upcoming.key,
+                    "at": local(upcoming.due, zone),
+                    "at_utc": upcoming.due.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 },
                 "attention": [
-                    {
-                        "key": r.key,
-                        "state": r.state.value,
-                        "due": local(r.due, zone),
-                        "reason": r.last_error or _last_reason(ledger, r.key),
-                    }
-                    for r in attention
+                    {"key": r.key, "state": r.state.value, "due": local(r.due, zone), "reason": why}
+                    for r, why in summary.attention
                 ],
             }
         )
     accounts = [
-        {"platform": p, "account": a, "reason": why} for p, a, why in ledger.paused_accounts()
+        {"platform": a.platform, "account": a.account, "reason": a.reason}
+        for a in ledger.paused_accounts()
     ]
     if fmt == "json":
         app.echo(
@@ -114,11 +99,6 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str) -> None:
                 f"  {acc['platform']} {acc['account']}: {acc['reason']} "
                 "(run `clarion accounts check` once it is fixed)"
             )
-
-
-def _last_reason(ledger: Any, key: str) -> str:
-    events = ledger.events(key)
-    return str(events[-1].reason) if events else ""
 
 
 @click.command("history")

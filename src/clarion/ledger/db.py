@@ -2,7 +2,8 @@
 
 SQL is written once with ``?`` placeholders; the PostgreSQL connection rewrites them. Only the
 claim differs in substance (``BEGIN IMMEDIATE`` on SQLite, ``FOR UPDATE SKIP LOCKED`` on
-PostgreSQL), and lives in :mod:`clarion.ledger.store`.
+PostgreSQL), and lives in :mod:`clarion.ledger.claims`; every statement is named in
+:mod:`clarion.ledger.queries`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ class Database:
         raise NotImplementedError
 
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def records(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
+        """Rows as column name -> value (names without their table's alias)."""
         raise NotImplementedError
 
     @contextmanager
@@ -95,6 +100,11 @@ class SQLiteDatabase(Database):
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         return self.conn.execute(sql, params).fetchall()
 
+    def records(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
+        cur = self.conn.execute(sql, params)
+        names = [c[0] for c in cur.description or ()]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         if self._depth:
@@ -146,6 +156,13 @@ class PostgresDatabase(Database):
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
         cur = self.conn.execute(self._sql(sql), params)
         return cur.fetchall() if cur.description else []
+
+    def records(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
+        cur = self.conn.execute(self._sql(sql), params)
+        if not cur.description:
+            return []
+        names = [c.name for c in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

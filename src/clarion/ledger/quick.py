@@ -14,7 +14,7 @@ from pathlib import Path
 
 #: The schema version this code writes; an older ledger takes the full path (which migrates).
 #: (A test checks it equals clarion.ledger.schema.LATEST; importing that here would cost time.)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def sqlite_path(url: str | None) -> Path | None:
@@ -34,8 +34,11 @@ def sqlite_path(url: str | None) -> Path | None:
     return default_path()
 
 
-def nothing_to_do(url: str | None, now_ms: int) -> bool:
-    """True only when the ledger surely holds nothing due, in flight or unconfirmed."""
+def nothing_to_do(url: str | None, now_ms: int, *, paused: bool = False) -> bool:
+    """True only when the ledger surely holds nothing due, in flight or unconfirmed (and, with
+    ``paused``, for a dry run that names them: nothing paused whose time has come)."""
+    from clarion.ledger import queries
+
     path = sqlite_path(url)
     if path is None:
         return False
@@ -44,15 +47,10 @@ def nothing_to_do(url: str | None, now_ms: int) -> bool:
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
         try:
-            (version,) = conn.execute("SELECT MAX(version) FROM schema_migrations").fetchone()
+            (version,) = conn.execute(queries.SCHEMA_VERSION).fetchone()
             if version != SCHEMA_VERSION:
                 return False
-            (busy,) = conn.execute(
-                "SELECT EXISTS (SELECT 1 FROM deliveries WHERE state IN ('pending', 'retry') "
-                "AND due_ms <= ?) OR EXISTS (SELECT 1 FROM deliveries WHERE state IN "
-                "('claimed', 'sending', 'unconfirmed'))",
-                (now_ms,),
-            ).fetchone()
+            (busy,) = conn.execute(queries.BUSY, (now_ms, now_ms if paused else -1)).fetchone()
             return not busy
         finally:
             conn.close()

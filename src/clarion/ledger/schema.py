@@ -83,6 +83,26 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        2,
+        "what will be sent: content, content hash, zone, the request as sent, why cancelled",
+        """
+        ALTER TABLE deliveries ADD COLUMN content TEXT;
+        ALTER TABLE deliveries ADD COLUMN content_hash TEXT;
+        ALTER TABLE deliveries ADD COLUMN zone TEXT;
+        ALTER TABLE deliveries ADD COLUMN request TEXT;
+        ALTER TABLE deliveries ADD COLUMN cancelled_by TEXT;
+        UPDATE deliveries SET zone = (
+            SELECT c.timezone FROM campaigns c WHERE c.slug = deliveries.campaign);
+        UPDATE deliveries SET cancelled_by = CASE (
+            SELECT e.reason FROM events e WHERE e.delivery_id = deliveries.id
+            ORDER BY e.id DESC LIMIT 1)
+            WHEN 'removed from the campaign file' THEN 'file'
+            WHEN 'campaign cancelled by a person' THEN 'campaign'
+            ELSE 'person' END
+        WHERE state = 'cancelled'
+        """,
+    ),
 )
 
 

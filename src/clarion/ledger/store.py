@@ -1,33 +1,37 @@
 """The ledger: every delivery, its state, and the append-only log of how it got there.
 
 The ledger, not any timer, is the source of truth: every run reads what is due from here, claims
-it in a transaction, and records each step before and after talking to a platform.
+it in a transaction, and records each step before and after talking to a platform. Every move is
+checked against :data:`clarion.ledger.states.ALLOWED`, whoever asks for it; every statement is
+named in :mod:`clarion.ledger.queries`. The verbs live beside this module (:mod:`.sync`: the
+campaign file; :mod:`.people`: what a person asks for; :mod:`.claims`: what a run does) and are
+offered here as methods, so callers need only a :class:`Ledger`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
+from clarion.delivery import Delivery
+from clarion.ledger import claims, people, sync
+from clarion.ledger import queries as q
 from clarion.ledger.db import Database
 from clarion.ledger.rows import (
-    DELIVERY_COLUMNS,
+    CampaignInfo,
     CampaignRecord,
+    CampaignStatus,
     DeliveryRow,
     Event,
-    Planned,
-    SyncChange,
+    PausedAccount,
+    Retried,
     SyncReport,
+    ViewState,
 )
-from clarion.ledger.states import ALLOWED, WAITING, State
+from clarion.ledger.states import ALLOWED, State, TransitionError
 
-
-class TransitionError(ValueError):
-    """A person asked for a change the delivery's state does not allow."""
-
-
-def _in(states: Iterable[State]) -> str:
-    return "(" + ", ".join(f"'{s.value}'" for s in states) + ")"
+__all__ = ["Ledger", "TransitionError"]
 
 
 class Ledger:
@@ -39,53 +43,78 @@ class Ledger:
 
     # --- reading -----------------------------------------------------------------------------
 
+    def rows_of(self, sql: str, params: Sequence[Any] = ()) -> list[DeliveryRow]:
+        """Deliveries read by one of :mod:`clarion.ledger.queries`' statements."""
+        return [DeliveryRow.from_record(r) for r in self.db.records(sql, params)]
+
     def get(self, key: str) -> DeliveryRow | None:
-        rows = self.db.query(f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE key = ?", (key,))
-        return DeliveryRow.from_db(rows[0]) if rows else None
+        rows = self.rows_of(q.BY_KEY, (key,))
+        return rows[0] if rows else None
 
     def by_id(self, ids: Sequence[int]) -> list[DeliveryRow]:
-        if not ids:
-            return []
-        marks = ", ".join("?" for _ in ids)
-        rows = self.db.query(
-            f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE id IN ({marks}) ORDER BY due_ms, id",
-            tuple(ids),
-        )
-        return [DeliveryRow.from_db(r) for r in rows]
+        return self.rows_of(q.by_ids(len(ids)), tuple(ids)) if ids else []
 
-    def select(
-        self, where: str, params: Sequence[Any] = (), order: str = "due_ms, id"
+    def rows(
+        self, campaign: str | None = None, states: Iterable[State] | None = None
     ) -> list[DeliveryRow]:
-        rows = self.db.query(
-            f"SELECT {DELIVERY_COLUMNS} FROM deliveries WHERE {where} ORDER BY {order}", params
-        )
-        return [DeliveryRow.from_db(r) for r in rows]
+        """Every delivery (of one campaign; in some states), by due time."""
+        if campaign is None:
+            found = self.rows_of(q.ALL)
+        elif states is None:
+            return self.rows_of(q.OF_CAMPAIGN, (campaign,))
+        else:
+            wanted = [s.value for s in states]
+            return self.rows_of(q.of_campaign_in(len(wanted)), (campaign, *wanted))
+        if states is not None:
+            keep = set(states)
+            found = [r for r in found if r.state in keep]
+        return found
+
+    def children(self, key: str) -> list[DeliveryRow]:
+        return self.rows_of(q.CHILDREN, (key,))
+
+    def parent(self, row: DeliveryRow) -> DeliveryRow | None:
+        return self.get(row.reply_to) if row.reply_to else None
 
     def events(self, key: str) -> list[Event]:
-        rows = self.db.query(
-            "SELECT e.at_ms, e.actor, e.from_state, e.to_state, e.reason FROM events e "
-            "JOIN deliveries d ON d.id = e.delivery_id WHERE d.key = ? ORDER BY e.id",
-            (key,),
-        )
-        return [Event(r[0], r[1], State(r[2]) if r[2] else None, State(r[3]), r[4]) for r in rows]
+        return [
+            Event(r[0], r[1], State(r[2]) if r[2] else None, State(r[3]), r[4])
+            for r in self.db.query(q.EVENTS_OF, (key,))
+        ]
 
-    def campaigns(self) -> list[tuple[str, str, str, bool]]:
-        rows = self.db.query("SELECT slug, name, timezone, paused FROM campaigns ORDER BY slug")
-        return [(r[0], r[1], r[2], bool(r[3])) for r in rows]
+    def campaigns(self) -> list[CampaignInfo]:
+        return [CampaignInfo(r[0], r[1], r[2], bool(r[3])) for r in self.db.query(q.CAMPAIGNS)]
+
+    def campaign_folder(self, slug: str) -> Path | None:
+        """The folder of the campaign file the campaign was last scheduled from."""
+        found = self.db.query(q.CAMPAIGN_FILE, (slug,))
+        return Path(found[0][0]).parent if found else None
 
     def counts(self, campaign: str | None = None) -> dict[State, int]:
-        where, params = ("WHERE campaign = ?", (campaign,)) if campaign else ("", ())
-        rows = self.db.query(
-            f"SELECT state, COUNT(*) FROM deliveries {where} GROUP BY state", params
-        )
+        rows = self.db.query(q.COUNTS_OF, (campaign,)) if campaign else self.db.query(q.COUNTS)
         return {State(r[0]): int(r[1]) for r in rows}
 
-    def paused_accounts(self) -> list[tuple[str, str, str]]:
-        rows = self.db.query(
-            "SELECT platform, account, reason FROM accounts WHERE paused_ms IS NOT NULL "
-            "ORDER BY platform, account"
-        )
-        return [(r[0], r[1], r[2] or "") for r in rows]
+    def paused_accounts(self) -> list[PausedAccount]:
+        return [PausedAccount(r[0], r[1], r[2] or "") for r in self.db.query(q.PAUSED_ACCOUNTS)]
+
+    def accounts_in_use(self) -> list[tuple[str, str]]:
+        """(platform, account) of every account with deliveries still to go, or paused."""
+        return sorted((str(r[0]), str(r[1])) for r in self.db.query(q.ACCOUNTS_IN_USE))
+
+    def status(self, campaign: str | None = None) -> list[CampaignStatus]:
+        """Counts by state, the next delivery due and what needs attention, per campaign."""
+        return people.status(self, campaign)
+
+    def view_states(self, campaigns: Sequence[str]) -> dict[str, ViewState]:
+        """For the views: key -> (state, platform_url, reason) of every delivery of these
+        campaigns, those cancelled because they left the file included."""
+        if not campaigns:
+            return {}
+        rows = self.db.records(q.view_states(len(campaigns)), tuple(campaigns))
+        return {
+            r["key"]: ViewState(State(r["state"]), r["platform_url"], r["reason"] or "")
+            for r in rows
+        }
 
     # --- changing, with an event for every transition ------------------------------------------
 
@@ -102,31 +131,33 @@ class Ledger:
         **fields: Any,
     ) -> bool:
         """Move one delivery to ``to`` if it is still in ``expect`` (default: its current state)
-        and, when ``owner`` is given, still leased to that owner. Records the event. True if moved.
-        """
-        expect = tuple(expect or (row.state,))
-        sets = ["state = ?", "updated_ms = ?"] + [f"{name} = ?" for name in fields]
+        and, when ``owner`` is given, still leased to that owner. Records the event. True if
+        moved. A move :data:`ALLOWED` from none of ``expect`` is refused (TransitionError)."""
+        sources = [s for s in (expect or (row.state,)) if to in ALLOWED[s]]
+        if not sources:
+            raise TransitionError(
+                f"{row.key} is {row.state.value}; it cannot be moved to {to.value}."
+            )
+        sql = q.move(fields, len(sources), owner is not None)
         params: list[Any] = [to.value, now_ms, *fields.values(), row.id]
-        sql = f"UPDATE deliveries SET {', '.join(sets)} WHERE id = ? AND state IN {_in(expect)}"
+        params += [s.value for s in sources]
         if owner is not None:
-            sql += " AND lease_owner = ?"
             params.append(owner)
         with self.db.transaction():
-            src = expect[0]
-            if len(expect) > 1:
-                found = self.db.query("SELECT state FROM deliveries WHERE id = ?", (row.id,))
+            src = sources[0]
+            if len(sources) > 1:
+                found = self.db.query(q.STATE_OF, (row.id,))
                 src = State(found[0][0]) if found else src
             if self.db.execute(sql, params) != 1:
                 return False
-            self._event(row.id, now_ms, actor, src, to, reason)
+            self.event(row.id, now_ms, actor, src, to, reason)
         return True
 
-    def _event(
+    def event(
         self, delivery_id: int, now_ms: int, actor: str, src: State | None, to: State, reason: str
     ) -> None:
         self.db.execute(
-            "INSERT INTO events (delivery_id, at_ms, actor, from_state, to_state, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            q.INSERT_EVENT,
             (delivery_id, now_ms, actor, src.value if src else None, to.value, reason),
         )
 
@@ -134,138 +165,97 @@ class Ledger:
         self, row: DeliveryRow, to: State, reason: str, actor: str, now_ms: int, **fields: Any
     ) -> None:
         """A change a person asked for: refused in plain words when the state does not allow it."""
-        if to not in ALLOWED[row.state]:
-            raise TransitionError(
-                f"{row.key} is {row.state.value}; it cannot be moved to {to.value}."
-            )
         if not self.move(row, to, reason, actor, now_ms, **fields):
             raise TransitionError(f"{row.key} changed while Clarion was working on it; try again.")
 
-    # --- schedule: sync a campaign's plan into the ledger ------------------------------------
+    # --- the campaign file ---------------------------------------------------------------------
 
     def sync(
-        self, campaign: CampaignRecord, planned: Sequence[Planned], actor: str, now_ms: int
+        self, campaign: CampaignRecord, deliveries: Sequence[Delivery], actor: str, now_ms: int
     ) -> SyncReport:
-        """Make the ledger match the campaign's plan, in one transaction."""
-        report = SyncReport(campaign.slug, [], 0)
-        with self.db.transaction():
-            paused = self._upsert_campaign(campaign, now_ms)
-            existing = {r.key: r for r in self.select("campaign = ?", (campaign.slug,))}
-            for item in planned:
-                row = existing.pop(item.key, None)
-                if row is None:
-                    self._insert(
-                        campaign, item, State.PAUSED if paused else State.PENDING, actor, now_ms
-                    )
-                    report.changes.append(SyncChange(item.key, "added", "new in the campaign"))
-                elif row.payload_hash == item.payload_hash:
-                    report.unchanged += 1
-                else:
-                    report.changes.append(self._update(row, item, actor, now_ms))
-            for row in existing.values():
-                change = self._removed(row, actor, now_ms)
-                if change is None:
-                    report.unchanged += 1
-                else:
-                    report.changes.append(change)
-        return report
+        """Make the ledger match the campaign's plan, in one transaction (docs/running.md)."""
+        return sync.sync(self, campaign, deliveries, actor, now_ms)
 
-    def _upsert_campaign(self, c: CampaignRecord, now_ms: int) -> bool:
-        found = self.db.query("SELECT paused FROM campaigns WHERE slug = ?", (c.slug,))
-        if found:
-            self.db.execute(
-                "UPDATE campaigns SET name = ?, file = ?, timezone = ?, grace_ms = ?, "
-                "synced_ms = ? WHERE slug = ?",
-                (c.name, c.file, c.timezone, c.grace_ms, now_ms, c.slug),
-            )
-            return bool(found[0][0])
-        self.db.execute(
-            "INSERT INTO campaigns (slug, name, file, timezone, grace_ms, paused, synced_ms) "
-            "VALUES (?, ?, ?, ?, ?, 0, ?)",
-            (c.slug, c.name, c.file, c.timezone, c.grace_ms, now_ms),
-        )
-        return False
+    # --- a person's verbs (people.py) ----------------------------------------------------------
 
-    def _insert(
-        self, c: CampaignRecord, item: Planned, state: State, actor: str, now_ms: int
-    ) -> None:
-        self.db.execute(
-            "INSERT INTO deliveries (key, campaign, post, platform, account, due_ms, grace_ms, "
-            "thread_index, reply_to, payload, payload_hash, state, created_ms, updated_ms) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                item.key,
-                c.slug,
-                item.post,
-                item.platform,
-                item.account,
-                item.due_ms,
-                c.grace_ms,
-                item.thread_index,
-                item.reply_to,
-                item.payload_json,
-                item.payload_hash,
-                state.value,
-                now_ms,
-                now_ms,
-            ),
-        )
-        new_id = self.db.query("SELECT id FROM deliveries WHERE key = ?", (item.key,))[0][0]
-        self._event(new_id, now_ms, actor, None, state, "scheduled from the campaign file")
+    def retry(self, key: str, actor: str, now_ms: int) -> Retried:
+        return people.retry(self, key, actor, now_ms)
 
-    def _update(self, row: DeliveryRow, item: Planned, actor: str, now_ms: int) -> SyncChange:
-        if row.state == State.PUBLISHED:
-            return SyncChange(row.key, "ignored", "already published, change ignored")
-        if row.state in (State.CLAIMED, State.SENDING):
-            return SyncChange(row.key, "ignored", "being sent right now, change ignored")
-        if row.state == State.UNCONFIRMED:
-            return SyncChange(
-                row.key,
-                "ignored",
-                "may already be published (unconfirmed): "
-                "change ignored; settle it with `clarion resolve` first",
-            )
-        to = row.state if row.state in (*WAITING, State.PAUSED) else State.PENDING
-        if to == State.RETRY:
-            to = State.PENDING
-        self.db.execute(
-            "UPDATE deliveries SET post = ?, platform = ?, account = ?, due_ms = ?, "
-            "thread_index = ?, reply_to = ?, payload = ?, payload_hash = ?, state = ?, "
-            "attempts = 0, not_before_ms = NULL, last_error = NULL, updated_ms = ? WHERE id = ?",
-            (
-                item.post,
-                item.platform,
-                item.account,
-                item.due_ms,
-                item.thread_index,
-                item.reply_to,
-                item.payload_json,
-                item.payload_hash,
-                to.value,
-                now_ms,
-                row.id,
-            ),
-        )
-        what = "updated" if to == row.state else "rescheduled"
-        reason = "changed in the campaign file" + (
-            "" if to == row.state else f"; was {row.state.value}, scheduled again"
-        )
-        self._event(row.id, now_ms, actor, row.state, to, reason)
-        return SyncChange(row.key, what, reason)
+    def retry_campaign(self, slug: str, actor: str, now_ms: int) -> int:
+        return people.retry_campaign(self, slug, actor, now_ms)
 
-    def _removed(self, row: DeliveryRow, actor: str, now_ms: int) -> SyncChange | None:
-        if row.state in (*WAITING, State.PAUSED):
-            self.db.execute(
-                "UPDATE deliveries SET state = ?, updated_ms = ? WHERE id = ?",
-                (State.CANCELLED.value, now_ms, row.id),
-            )
-            reason = "removed from the campaign file"
-            self._event(row.id, now_ms, actor, row.state, State.CANCELLED, reason)
-            return SyncChange(row.key, "cancelled", reason)
-        if row.state in (State.PUBLISHED, State.UNCONFIRMED, State.CLAIMED, State.SENDING):
-            return SyncChange(
-                row.key,
-                "ignored",
-                f"removed from the file but {row.state.value}: Clarion does not delete posts",
-            )
-        return None
+    def cancel(self, key: str, actor: str, now_ms: int) -> DeliveryRow:
+        return people.cancel(self, key, actor, now_ms)
+
+    def cancel_campaign(self, slug: str, actor: str, now_ms: int) -> int:
+        return people.cancel_campaign(self, slug, actor, now_ms)
+
+    def pause_campaign(self, slug: str, actor: str, now_ms: int) -> int:
+        return people.pause_campaign(self, slug, actor, now_ms)
+
+    def resume_campaign(self, slug: str, actor: str, now_ms: int) -> int:
+        return people.resume_campaign(self, slug, actor, now_ms)
+
+    def resolve(
+        self, key: str, url: str | None, post_id: str | None, actor: str, now_ms: int
+    ) -> DeliveryRow:
+        return people.resolve(self, key, url, post_id, actor, now_ms)
+
+    def unpause_account(self, platform: str, account: str, actor: str, now_ms: int) -> int:
+        return people.unpause_account(self, platform, account, actor, now_ms)
+
+    # --- what a run does (claims.py) -----------------------------------------------------------
+
+    def recover(self, real_now_ms: int, actor: str) -> list[claims.Recovered]:
+        return claims.recover(self, real_now_ms, actor)
+
+    def late(self, now_ms: int, grace_ms: int | None) -> list[DeliveryRow]:
+        return self.rows_of(q.LATE_ROWS, (grace_ms, now_ms))
+
+    def unconfirmed(self) -> list[DeliveryRow]:
+        return self.rows_of(q.UNCONFIRMED)
+
+    def claim(
+        self,
+        now_ms: int,
+        owner: str,
+        lease_until_ms: int,
+        limit: int,
+        *,
+        grace_ms: int | None = None,
+        catch_up: bool = False,
+        platforms: tuple[str, ...] | None = None,
+    ) -> list[DeliveryRow]:
+        """Claim up to ``limit`` due and ready deliveries for ``owner`` until
+        ``lease_until_ms`` (real clock); only ``platforms`` (those with an adapter) if given."""
+        return claims.claim(
+            self,
+            now_ms,
+            owner,
+            lease_until_ms,
+            limit,
+            grace_ms=grace_ms,
+            catch_up=catch_up,
+            platforms=platforms,
+        )
+
+    def would_send(self, now_ms: int, grace_ms: int | None, catch_up: bool) -> list[DeliveryRow]:
+        """Due and within grace, whatever their thread parent (the dry run orders them)."""
+        return self.rows_of(q.DRY_RUN, q.ready_params(now_ms, catch_up, grace_ms))
+
+    def paused_due(self, now_ms: int) -> list[DeliveryRow]:
+        return self.rows_of(q.PAUSED_DUE, (now_ms,))
+
+    def waiting_without_adapter(self, now_ms: int, platforms: Iterable[str]) -> dict[str, int]:
+        """Platform -> due deliveries for platforms not in ``platforms`` (no adapter)."""
+        allowed = set(platforms)
+        rows = self.db.query(q.DUE_BY_PLATFORM, (now_ms,))
+        return {str(p): int(n) for p, n in rows if p not in allowed}
+
+    def next_due(self, after_ms: int | None = None) -> int | None:
+        return claims.next_due(self, after_ms)
+
+    def pause_account(
+        self, platform: str, account: str, reason: str, actor: str, now_ms: int
+    ) -> int:
+        return claims.pause_account(self, platform, account, reason, actor, now_ms)

@@ -1,0 +1,293 @@
+"""One run over the ledger: the loop. No SQL (the ledger's verbs), no file checks (:mod:`.checks`),
+no decisions of its own (:mod:`.policy`).
+
+A run (1) recovers leases left by runs that died, (2) asks adapters about unconfirmed sends,
+(3) marks deliveries later than their grace window as missed, then (4) claims what is due in small
+batches and sends each: ``claimed`` -> ``sending`` (committed, with the idempotency key and the
+request as sent) -> the platform -> the outcome (committed). A crash at any instant leaves a state
+the next run handles. A run may act as if it were another instant (``RunOptions.now``, for
+tests); its leases are always instants of the real clock.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from clarion import failpoints
+from clarion.engine import checks, policy
+from clarion.engine.report import RunOptions, RunReport
+from clarion.ledger.rows import DeliveryRow, ms
+from clarion.ledger.states import State
+from clarion.ledger.store import Ledger
+from clarion.platforms.adapter import Adapter, Request
+from clarion.platforms.outcomes import Absent, Outcome, Published, RetryLater, Unknown
+from clarion.secrets import redact
+
+log = logging.getLogger("clarion.engine")
+
+AdapterFor = Callable[[str, str], Adapter]
+
+
+def worker_name() -> str:
+    return f"run-due pid {os.getpid()} on {socket.gethostname()}"
+
+
+def real_clock() -> int:
+    return int(time.time() * 1000)
+
+
+class Engine:
+    def __init__(
+        self,
+        ledger: Ledger,
+        adapter_for: AdapterFor,
+        actor: str | None = None,
+        clock: Callable[[], int] = real_clock,
+    ) -> None:
+        self.ledger = ledger
+        self.adapter_for = adapter_for
+        self.actor = actor or worker_name()
+        #: The real clock (ms), for leases.
+        self.clock = clock
+        self._adapters: dict[tuple[str, str], Adapter] = {}
+        #: Accounts this run paused: their claimed deliveries are not sent.
+        self._paused: set[tuple[str, str]] = set()
+
+    def adapter(self, row: DeliveryRow) -> Adapter:
+        k = (row.platform, row.account)
+        if k not in self._adapters:
+            self._adapters[k] = self.adapter_for(row.platform, row.account)
+        return self._adapters[k]
+
+    def now(self, opts: RunOptions) -> int:
+        """The instant the run acts at (ms)."""
+        return ms(opts.now) if opts.now else self.clock()
+
+    # --- one run ---------------------------------------------------------------------------
+
+    def run(self, opts: RunOptions) -> RunReport:
+        if opts.dry_run:
+            from clarion.engine.rehearse import rehearse
+
+            return rehearse(self, opts)
+        report = RunReport()
+        for rec in self.ledger.recover(self.clock(), self.actor):
+            if rec.to == State.PENDING:
+                log.info("%s: lease expired before sending; due again", rec.row.key)
+        self._reconcile_unconfirmed(opts, report)
+        if not opts.catch_up:
+            now = self.now(opts)
+            for row in self.ledger.late(now, opts.grace_ms):
+                grace = row.grace_ms if opts.grace_ms is None else opts.grace_ms
+                why = policy.missed(row.due_ms, now, grace, row.last_error)
+                if self.ledger.move(row, State.MISSED, why, self.actor, now):
+                    report.add(row, State.MISSED, why)
+        if opts.platforms is not None:
+            report.waiting = self.ledger.waiting_without_adapter(self.now(opts), opts.platforms)
+        seen: set[int] = set()
+        while True:
+            rows = self.ledger.claim(
+                self.now(opts),
+                self.actor,
+                self.clock() + opts.lease_ms,
+                opts.batch,
+                grace_ms=opts.grace_ms,
+                catch_up=opts.catch_up,
+                platforms=opts.platforms,
+            )
+            if not rows:
+                break
+            failpoints.hit("after-claim")
+            again = [r for r in rows if r.id in seen]
+            if again:  # handed back earlier in this run: leave them for the next run
+                self._release(again, opts)
+                rows = [r for r in rows if r.id not in seen]
+                if not rows:
+                    break
+            seen.update(r.id for r in rows)
+            for n, row in enumerate(rows):
+                if opts.should_stop and opts.should_stop():
+                    self._release(rows[n:], opts)
+                    return report
+                if (row.platform, row.account) in self._paused:
+                    continue  # moved to paused with its account, not sent
+                self._send(row, opts, report)
+        return report
+
+    def _release(self, rows: list[DeliveryRow], opts: RunOptions) -> None:
+        for row in rows:
+            self.ledger.move(
+                row,
+                State.PENDING,
+                "handed back unsent: the worker is stopping",
+                self.actor,
+                self.now(opts),
+                owner=self.actor,
+                lease_owner=None,
+                lease_until_ms=None,
+            )
+
+    def problem(self, row: DeliveryRow) -> tuple[str | None, str | None]:
+        """(why it cannot be sent, or None; its thread parent's platform id, if any)."""
+        parent = self.ledger.parent(row)
+        reply_to_id = parent.platform_id if parent else None
+        why = checks.before_send(row.delivery, self.ledger.campaign_folder(row.campaign))
+        unknown_parent = parent is None or parent.state == State.PUBLISHED
+        if row.thread_index and reply_to_id is None and unknown_parent:
+            why = (
+                f"the post it replies to ({row.reply_to}) is published but Clarion does not "
+                "know its id there, so this reply cannot be attached to it; post it by hand"
+            )
+        return why, reply_to_id
+
+    def _send(self, row: DeliveryRow, opts: RunOptions, report: RunReport) -> None:
+        adapter = self.adapter(row)
+        why, reply_to_id = self.problem(row)
+        if why:
+            self._finish(
+                row, policy.Decision(State.FAILED, why, why), opts, report, (State.CLAIMED,)
+            )
+            return
+        request = adapter.build(row.delivery, reply_to_id=reply_to_id)
+        lease = policy.send_lease_ms(opts.lease_ms, adapter.timeout_s)
+        if not self.ledger.move(
+            row,
+            State.SENDING,
+            f"sending to {adapter.platform.label}",
+            self.actor,
+            self.now(opts),
+            owner=self.actor,
+            idempotency_key=row.delivery.idempotency_key,
+            attempts=row.attempts + 1,
+            request=json.dumps(asdict(request), ensure_ascii=False, sort_keys=True),
+            lease_until_ms=self.clock() + lease,
+        ):
+            log.warning("%s: lost its claim before sending; left to its new owner", row.key)
+            return
+        failpoints.hit("before-send")
+        try:
+            outcome: Outcome = adapter.publish(request)
+        except Exception as exc:  # an adapter bug must not lose the delivery
+            log.exception("%s: adapter raised", row.key)
+            outcome = Unknown(f"{type(exc).__name__}: {redact(str(exc))}")
+        failpoints.hit("after-send")
+        self._record(row, outcome, opts, report, attempts=row.attempts + 1)
+
+    # --- outcomes ----------------------------------------------------------------------------
+
+    def _record(
+        self,
+        row: DeliveryRow,
+        outcome: Outcome | Absent,
+        opts: RunOptions,
+        report: RunReport,
+        attempts: int,
+        expect: tuple[State, ...] = (State.SENDING, State.UNCONFIRMED),
+    ) -> None:
+        """Record what the platform said. ``expect``: the states the delivery may be moved from
+        (a send's answer may also settle a delivery its lease expiry made unconfirmed)."""
+        now = self.now(opts)
+        grace = row.grace_ms if opts.grace_ms is None else opts.grace_ms
+        decision = policy.decide(
+            outcome,
+            attempts=attempts,
+            now_ms=now,
+            deadline_ms=row.due_ms + grace,
+            catch_up=opts.catch_up,
+            had_unknown=self._had_unknown(row),
+            backoff=opts.backoff,
+            clean=redact,
+        )
+        if decision.look_up:
+            found = self._look_up(row)
+            if found is not None:
+                decision = policy.Decision(
+                    decision.state,
+                    decision.why,
+                    decision.last_error,
+                    post_id=found.post_id,
+                    url=found.url,
+                )
+        self._finish(row, decision, opts, report, expect)
+        if decision.pause_account:
+            self.ledger.pause_account(row.platform, row.account, decision.why, self.actor, now)
+            self._paused.add((row.platform, row.account))
+
+    def _finish(
+        self,
+        row: DeliveryRow,
+        d: policy.Decision,
+        opts: RunOptions,
+        report: RunReport,
+        expect: tuple[State, ...],
+    ) -> None:
+        fields: dict[str, Any] = {"last_error": d.last_error}
+        if d.state == State.PUBLISHED:
+            fields.update(platform_id=d.post_id, platform_url=d.url)
+        if d.state == State.RETRY:
+            fields["not_before_ms"] = d.not_before_ms
+        moved = self.ledger.move(
+            row,
+            d.state,
+            d.why,
+            self.actor,
+            self.now(opts),
+            expect=expect,
+            lease_owner=None,
+            lease_until_ms=None,
+            **fields,
+        )
+        if moved:
+            report.add(row, d.state, d.why, d.url)
+            log.info("%s: %s (%s)", row.key, d.state.value, d.why)
+
+    def request(self, adapter: Adapter, row: DeliveryRow) -> Request:
+        """The request as it was sent (kept by the ledger); rebuilt only for a send recorded
+        before the ledger kept requests."""
+        if row.request:
+            return Request(**row.request)
+        parent = self.ledger.parent(row)
+        return adapter.build(row.delivery, reply_to_id=parent.platform_id if parent else None)
+
+    def _look_up(self, row: DeliveryRow) -> Published | None:
+        adapter = self.adapter(row)
+        try:
+            answer = adapter.reconcile(self.request(adapter, row))
+        except Exception as exc:
+            log.warning("%s: look-up failed: %s", row.key, redact(str(exc)))
+            return None
+        return answer if isinstance(answer, Published) else None
+
+    def _had_unknown(self, row: DeliveryRow) -> bool:
+        return any(e.to_state == State.UNCONFIRMED for e in self.ledger.events(row.key))
+
+    def _reconcile_unconfirmed(self, opts: RunOptions, report: RunReport) -> None:
+        for row in self.ledger.unconfirmed():
+            adapter = self.adapter(row)
+            try:
+                answer = adapter.reconcile(self.request(adapter, row))
+            except Exception as exc:
+                log.warning("%s: reconcile failed: %s", row.key, redact(str(exc)))
+                continue
+            if isinstance(answer, Unknown | RetryLater):
+                # The platform could not be asked (or could not say): that says nothing about the
+                # post, so it stays unconfirmed and is looked up again at the next run.
+                report.add(row, State.UNCONFIRMED, redact(answer.reason))
+                continue
+            # Only from unconfirmed: another worker may have settled it, or be sending it again
+            # after its own look-up, while this (now stale) answer was on its way.
+            self._record(
+                row, answer, opts, report, attempts=row.attempts, expect=(State.UNCONFIRMED,)
+            )
+
+    def pause_account(self, platform: str, account: str, reason: str, now: int) -> int:
+        """Pause every waiting delivery of an account after its credentials were refused."""
+        self._paused.add((platform, account))
+        return self.ledger.pause_account(platform, account, reason, self.actor, now)
