@@ -124,7 +124,10 @@ def test_cancel_pause_resume(env: dict[str, str], week: str) -> None:
     clarion(env, "schedule", week)
     assert clarion(env, "cancel", "week:day3:mastodon").output == "week:day3:mastodon: cancelled.\n"
     assert "paused (3 deliveries held)" in clarion(env, "pause", "week").output
-    assert clarion(env, "run-due", "--pretend-now", "2022-07-04T08:00:00Z", "--log-file", "-").output == ""
+    assert (
+        clarion(env, "run-due", "--pretend-now", "2022-07-04T08:00:00Z", "--log-file", "-").output
+        == ""
+    )
     assert fake().received == []
     assert "resumed (3 deliveries waiting again)" in clarion(env, "resume", "week").output
     clarion(env, "run-due", "--pretend-now", "2022-07-04T08:01:00Z", "--log-file", "-")
@@ -167,3 +170,49 @@ def test_accounts_check_unpauses_after_a_revoked_token(env: dict[str, str], week
     after = status(env)
     assert after["paused_accounts"] == []
     assert after["campaigns"][0]["counts"]["pending"] == 3  # type: ignore[index]
+
+
+def test_now_rehearses_it_never_acts(env: dict[str, str], week: str) -> None:
+    clarion(env, "schedule", week)
+    out = clarion(env, "run-due", "--now", "2022-07-04T08:00:00Z", "--log-file", "-")
+    assert out.exit_code == 0, out.output
+    assert "would send week:launch:mastodon to mastodon (default)" in out.stdout
+    assert "(a rehearsal: nothing was sent or recorded)" in out.stderr
+    assert fake().received == []
+    assert status(env)["campaigns"][0]["counts"]["pending"] == 4  # type: ignore[index]
+    both = clarion(
+        env, "run-due", "--now", "2022-07-04T08:00:00Z", "--pretend-now", "2022-07-04T08:00:00Z"
+    )
+    assert both.exit_code == 2
+    assert "--pretend-now" not in clarion(env, "run-due", "--help").output
+
+
+def test_a_rehearsal_of_late_posts_prints_and_exits_as_the_real_run(
+    env: dict[str, str], week: str
+) -> None:
+    clarion(env, "schedule", week)
+    late = "2022-07-04T08:16:00Z"
+    dry = clarion(env, "run-due", "--dry-run", "--now", late, "--log-file", "-")
+    assert dry.exit_code == 1
+    assert status(env)["campaigns"][0]["counts"]["missed"] == 0  # type: ignore[index]
+    real = clarion(env, "run-due", "--pretend-now", late, "--log-file", "-")
+    assert real.exit_code == 1
+    lines = [line for line in real.stderr.splitlines() if line.startswith("missed")]
+    assert len(lines) == 2 and "16 minutes later, past the 15 min grace window" in lines[0]
+    assert [line for line in dry.stderr.splitlines() if line.startswith("missed")] == lines
+    assert status(env)["campaigns"][0]["counts"]["missed"] == 2  # type: ignore[index]
+
+
+def test_retry_before_its_time_keeps_its_time(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "future.yaml"
+    path.write_text(WEEK.replace("2022-07", "2100-07"))
+    clarion(env, "schedule", str(path))
+    assert clarion(env, "cancel", "week:day2:mastodon").exit_code == 0
+    out = clarion(env, "retry", "week:day2:mastodon")
+    assert out.stdout == (
+        "week:day2:mastodon: pending again; it goes out at its time, 2100-07-05 08:00 UTC.\n"
+    )
+    assert "4 unsent deliveries cancelled" in clarion(env, "cancel", "week").output
+    assert "4 cancelled deliveries waiting again" in clarion(env, "retry", "week").output
+    refused = clarion(env, "cancel", "nope")
+    assert refused.exit_code == 1 and "No campaign 'nope'" in refused.output

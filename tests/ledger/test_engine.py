@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from clarion.delivery import Delivery
 from clarion.ledger.states import State
 from clarion.ledger.store import Ledger
+from clarion.platforms.adapter import Request
+from clarion.platforms.outcomes import ReconcileOutcome
 from tests.fakes import TOKEN, FakeAdapter, FakePlatform
 from tests.ledger.helpers import WEEK, run, schedule, states, utc
 
@@ -284,3 +289,84 @@ def test_a_refused_account_sends_nothing_more_from_the_same_batch(
     assert after["week:launch:mastodon#2"] == "paused"
     for row in ledger.rows(states=[State.PAUSED]):
         assert row.lease_owner is None and row.lease_until_ms is None
+
+
+def test_a_rehearsal_of_late_posts_says_missed_and_exits_as_the_real_run(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    schedule(ledger, tmp_path)
+    rehearsal = run(ledger, "2022-07-04T08:16:00Z", dry_run=True)
+    assert rehearsal.rehearsal
+    assert {r.key: r.state for r in rehearsal.results} == {
+        "week:launch:mastodon": State.MISSED,
+        "week:launch:mastodon#2": State.MISSED,
+    }
+    assert rehearsal.exit_code == 1
+    assert set(states(ledger).values()) == {"pending"}  # nothing recorded
+    real = run(ledger, "2022-07-04T08:16:00Z")
+    assert [(r.key, r.state, r.detail) for r in real.results] == [
+        (r.key, r.state, r.detail) for r in rehearsal.results
+    ]
+    assert real.exit_code == rehearsal.exit_code == 1
+
+
+def test_a_rehearsal_names_what_is_left_for_a_person(ledger: Ledger, tmp_path: Path) -> None:
+    schedule(ledger, tmp_path)
+    fake().script = ["timeout-after"]
+    run(ledger, "2022-07-04T08:00:00Z")
+    ledger.pause_campaign("week", "a person", 0)
+    report = run(ledger, "2022-07-05T08:00:00Z", dry_run=True, grace_ms=10**12)
+    got = {r.key: r.state for r in report.results}
+    assert got == {
+        "week:launch:mastodon": State.UNCONFIRMED,
+        "week:launch:mastodon#2": State.PAUSED,
+        "week:day2:mastodon": State.PAUSED,
+    }
+    assert report.exit_code == 1 and report.dry_run == []
+    assert "held, not sent: campaign paused by a person" in report.results[-1].detail
+
+
+def test_reconcile_asks_with_the_request_as_it_was_sent(
+    ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schedule(ledger, tmp_path)
+    fake().script = ["timeout-after"]
+    run(ledger, "2022-07-04T08:00:00Z")
+    row = ledger.get("week:launch:mastodon")
+    assert row is not None and row.state == State.UNCONFIRMED and row.request is not None
+    assert row.request["payload"]["text"] == "Launch"
+    assert row.request["payload"]["idempotency_key"] == row.delivery.idempotency_key
+    asked: list[str] = []
+    original = FakeAdapter.reconcile
+
+    def reconcile(self: FakeAdapter, request: Request) -> ReconcileOutcome:
+        asked.append(request.payload["text"])
+        return original(self, request)
+
+    original_build = FakeAdapter.build
+
+    def build(self: FakeAdapter, d: Delivery, reply_to_id: str | None = None) -> Request:
+        assert d.key != "week:launch:mastodon", "reconcile must not rebuild the request"
+        return original_build(self, d, reply_to_id)
+
+    monkeypatch.setattr(FakeAdapter, "reconcile", reconcile)
+    monkeypatch.setattr(FakeAdapter, "build", build)
+    run(ledger, "2022-07-04T08:01:00Z")
+    assert asked == ["Launch"]
+    assert states(ledger)["week:launch:mastodon"] == "published"
+
+
+def test_retry_of_a_missed_delivery_sends_it_at_the_next_run_and_keeps_its_time(
+    ledger: Ledger, tmp_path: Path
+) -> None:
+    from clarion.ledger.rows import ms
+
+    schedule(ledger, tmp_path)
+    run(ledger, "2022-07-04T10:00:00Z")  # launch and its part: missed
+    due = ledger.get("week:launch:mastodon").due_ms  # type: ignore[union-attr]
+    now = ms(utc("2022-07-04T12:00:00Z"))
+    retried = ledger.retry("week:launch:mastodon", "a person", now)
+    assert retried.now and retried.parts == 1 and retried.row.due_ms == due
+    report = run(ledger, "2022-07-04T12:05:00Z")
+    assert [r.state for r in report.results] == [State.PUBLISHED, State.PUBLISHED]
+    assert schedule(ledger, tmp_path)[0].changes == []  # its time is still the file's

@@ -26,11 +26,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from clarion.engine import idempotency_key
+from clarion.delivery import idempotency_key
 from clarion.ledger import open_ledger
-from clarion.platforms.adapter import SendItem
 from clarion.platforms.outcomes import Absent, Failed, Published, RetryLater, Unknown
 from tests.clarion_proc import ClarionCLI
+from tests.deliveries import sendable
 from tests.fake_http import TOKEN, FakePlatformServer, HttpFakeAdapter
 from tests.ledger.helpers import WEEK, utc
 from tests.net import closed_port
@@ -55,7 +55,7 @@ def iso(instant: dt.datetime) -> str:
 
 
 def after(**delta: float) -> str:
-    """An instant after T0, for --now."""
+    """An instant after T0, for --pretend-now."""
     return iso(T0 + dt.timedelta(**delta))
 
 
@@ -66,6 +66,14 @@ def wait_until(predicate: Callable[[], bool], timeout: float, what: str) -> None
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up after {timeout} s waiting for {what}")
         time.sleep(0.02)
+
+
+def wait_lease_over(clarion: ClarionCLI, key: str) -> None:
+    """Poll the real clock until ``key``'s lease (an instant of the real clock) has passed."""
+    until = clarion.rows()[key].lease_until_ms
+    assert until is not None
+    assert until < time.time() * 1000 + 60_000, "the lease is not measured on the real clock"
+    wait_until(lambda: time.time() * 1000 > until, 10, f"the lease of {key} to run out")
 
 
 @dataclass
@@ -155,7 +163,7 @@ class Clarion(ClarionCLI):
     def run_due(
         self, now: str | None, *args: str, env: dict[str, str] | None = None
     ) -> subprocess.CompletedProcess[str]:
-        at = ["--now", now] if now else []
+        at = ["--pretend-now", now] if now else []
         return self.run("run-due", *at, "-vv", "--log-file", str(self.log), *args, env=env)
 
     def counts(self) -> Counter[str]:
@@ -276,13 +284,16 @@ def test_kill_9_mid_send_then_the_next_run_publishes_exactly_once(
 ) -> None:
     left, received, path = CRASHES[failpoint]
     clarion.schedule(WEEK)
-    crashed = clarion.run_due(iso(T0), "--lease", "1s", env={"CLARION_FAILPOINTS": failpoint})
+    # A send's lease is at least the adapter's timeout plus as much again: 1 s here.
+    crash = {"CLARION_FAILPOINTS": failpoint, "CLARION_MASTODON_TIMEOUT": "0.5"}
+    crashed = clarion.run_due(iso(T0), "--lease", "1s", env=crash)
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     assert clarion.states()[LAUNCH] == left
     assert len(fake.requests()) == received
     assert sum(fake.counts().values()) == received
 
-    # A minute later the lease (1 s) has run out: the next runs recover and finish the job.
+    # The lease (1 s, on the real clock) runs out: the next runs recover and finish the job.
+    wait_lease_over(clarion, LAUNCH)
     second = clarion.run_due(after(minutes=1))
     assert second.returncode == 0, second.stderr
     if failpoint != "before-send":  # before-send needs a look-up, then a retry after backoff
@@ -303,6 +314,37 @@ def test_kill_9_mid_send_then_the_next_run_publishes_exactly_once(
         assert "stopped before recording the answer" in events[3]["reason"]
 
 
+FUTURE_WEEK = WEEK.replace("2022-07", "2100-07")
+
+
+@pytest.mark.parametrize("failpoint", ["after-claim", "before-send"])
+def test_a_run_pretending_to_be_in_2100_killed_mid_run_holds_its_claims_on_the_real_clock(
+    clarion: Clarion, fake: FakePlatformServer, failpoint: str
+) -> None:
+    """Leases are real-clock instants: a run acting as if in 2100 that dies leaves claims a
+    person can settle as soon as the lease has run out, not in 2100."""
+    clarion.schedule(FUTURE_WEEK)
+    crash = {"CLARION_FAILPOINTS": failpoint, "CLARION_MASTODON_TIMEOUT": "0.5"}
+    crashed = clarion.run_due("2100-07-04T08:00:00Z", "--lease", "1s", env=crash)
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr
+    assert clarion.states()[LAUNCH] == ("claimed" if failpoint == "after-claim" else "sending")
+    wait_lease_over(clarion, LAUNCH)
+    if failpoint == "after-claim":  # nothing was sent: a person may cancel it
+        done = clarion.run("cancel", LAUNCH)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == f"{LAUNCH}: cancelled.\n"
+        assert clarion.path(LAUNCH) == ["pending", "claimed", "pending", "cancelled"]
+        again = clarion.run("retry", LAUNCH)
+        assert again.returncode == 0, again.stderr
+        assert "it goes out at its time, 2100-07-04 08:00 UTC" in again.stdout
+        assert clarion.rows()[LAUNCH].due_ms == 4118371200000  # its time is kept
+    else:  # it may have been sent: a person settles it
+        done = clarion.run("resolve", LAUNCH, "--not-published")
+        assert done.returncode == 0, done.stderr
+        assert clarion.path(LAUNCH)[-2:] == ["unconfirmed", "retry"]
+    assert fake.posts() == []
+
+
 # --- d. overlapping runs on SQLite ----------------------------------------------------------------
 
 
@@ -314,7 +356,7 @@ def test_overlapping_runs_on_sqlite_send_each_post_once(
     c = make_clarion(f"sqlite:///{tmp_path / 'overlap.sqlite3'}", fake)
     c.schedule(many_posts("overlap", 100, "mastodon, bluesky", step_s=6))
     keys = keys_of("overlap", 100, ["mastodon", "bluesky"])
-    now = ["--now", "2022-07-04T08:30:00Z", "--grace", "1h", "--log-file", "-"]
+    now = ["--pretend-now", "2022-07-04T08:30:00Z", "--grace", "1h", "--log-file", "-"]
     # The first run holds the lock, and hangs on its first post until released.
     fake.configure(latency_ms=20, post=["hang"])
     first = c.start("run-due", *now)
@@ -358,7 +400,7 @@ def test_twenty_workers_on_postgresql_send_2000_posts_once(
     workers = [
         c.start(
             "run-due",
-            "--now",
+            "--pretend-now",
             "2022-07-04T08:40:00Z",
             "--grace",
             "1h",
@@ -395,13 +437,13 @@ def test_a_stale_reconcile_answer_does_not_touch_a_delivery_being_sent(
     assert clarion.states()[LAUNCH] == "unconfirmed"
     # Worker B asks the platform; its answer ("not there") is held up on the way back.
     fake.configure(lookup=["hang"])
-    slow = clarion.start("run-due", "--now", after(minutes=1), "--allow-overlap")
+    slow = clarion.start("run-due", "--pretend-now", after(minutes=1), "--allow-overlap")
     wait_until(lambda: fake.hanging == 1, 30, "worker B's look-up")
     # Meanwhile worker A gets the same answer, schedules a retry, and worker C sends it.
     assert clarion.run_due(after(minutes=1), "--allow-overlap").returncode == 0
     assert clarion.states()[LAUNCH] == "retry"
     fake.configure(post=["hang"])
-    sender = clarion.start("run-due", "--now", after(minutes=2), "--allow-overlap")
+    sender = clarion.start("run-due", "--pretend-now", after(minutes=2), "--allow-overlap")
     wait_until(lambda: fake.hanging == 2, 30, "worker C's send")
     assert clarion.states()[LAUNCH] == "sending"
     # B's stale "not there" arrives while C is sending: it must leave the delivery alone.
@@ -695,7 +737,7 @@ def test_the_fake_platform_is_driven_over_http_and_classified_by_the_adapter(
     monkeypatch.setenv("CLARION_FAKE_TOKEN", TOKEN)
     monkeypatch.setenv("CLARION_FAKE_TIMEOUT", "0.5")
     adapter = HttpFakeAdapter()
-    request = adapter.build(SendItem(LAUNCH, "mastodon", "default", "Hi", (), 0, None, None, "k1"))
+    request = adapter.build(*sendable(LAUNCH, "mastodon", "Hi"))
     call("/control", {"post": ["429", "500", "revoked", "duplicate", "hang"], "reset_at": 1e9})
     rate = adapter.publish(request)
     assert isinstance(rate, RetryLater) and rate.not_before == dt.datetime.fromtimestamp(
@@ -711,10 +753,11 @@ def test_the_fake_platform_is_driven_over_http_and_classified_by_the_adapter(
     assert isinstance(adapter.reconcile(request), Published)
     published = adapter.publish(request)
     assert isinstance(published, Published)
-    other = adapter.build(SendItem(DAY2, "mastodon", "default", "Yo", (), 0, None, None, "k2"))
+    other = adapter.build(*sendable(DAY2, "mastodon", "Yo"))
     assert isinstance(adapter.reconcile(other), Absent)
     posts = call("/posts")
-    assert [p["idempotency_key"] for p in posts] == ["k1", "k1"]  # it records every copy
+    # it records every copy
+    assert [p["idempotency_key"] for p in posts] == [idempotency_key(LAUNCH)] * 2
     assert {p["authorization"] for p in posts} == {f"Bearer {TOKEN}"}
     assert [r["step"] for r in call("/requests")] == [
         "429",
