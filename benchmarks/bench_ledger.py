@@ -8,7 +8,7 @@ Reports, each figure on one line:
    deliveries (all published, spread over ten past years, one event each), against
    `python -c "import tweepy"`, as a ratio of medians measured interleaved; then the same with a
    few pending deliveries due in the future (still nothing due now).
-2. The cost of one `clarion.ledger.claims.claim()` of 5 due deliveries (put back to pending with a
+2. The cost of one `Ledger.claim()` of 5 due deliveries (put back to pending with a
    direct UPDATE after each), in-process, on a ledger of 1,000 rows against one of --rows rows
    with the same due ones: medians and their ratio; on SQLite, and on PostgreSQL when a server
    can be started here (as in tests/pg.py).
@@ -43,9 +43,8 @@ from typing import Any
 
 from _measure import PYTHON, ROOT, median_pair
 
-from clarion.engine import idempotency_key
+from clarion.delivery import idempotency_key
 from clarion.ledger import open_ledger
-from clarion.ledger.claims import claim
 from clarion.ledger.store import Ledger
 
 _SCRIPT = Path(PYTHON).parent / "clarion"
@@ -71,6 +70,9 @@ DELIVERY_COLUMNS = (
     "thread_index",
     "payload",
     "payload_hash",
+    "content",
+    "content_hash",
+    "zone",
     "state",
     "attempts",
     "idempotency_key",
@@ -128,6 +130,7 @@ def populate(
             key = f"{slug}:post-{i}:{platform}"
             due = due_of(i)
             payload = json.dumps({"text": f"Post {i} of {slug}: co-production week #Clarion"})
+            digest = f"{i:064x}"
             yield (
                 i,
                 key,
@@ -139,7 +142,10 @@ def populate(
                 GRACE_MS,
                 0,
                 payload,
-                f"{i:064x}",
+                digest,
+                payload,
+                digest,
+                "Europe/London",
                 state,
                 1 if done else 0,
                 f"{i:032x}" if done else None,
@@ -262,7 +268,7 @@ def claim_cost(dialect: str, urls: dict[int, str], now_ms: int, claims: int) -> 
                 order.reverse()  # neither ledger always goes first
             for rows, ledger in order:
                 start = time.perf_counter()
-                got = claim(ledger, now_ms, "bench", 300_000, DUE)
+                got = ledger.claim(now_ms, "bench", now_ms + 300_000, DUE)
                 elapsed = time.perf_counter() - start
                 if len(got) != DUE:
                     raise SystemExit(f"claim on {rows} rows returned {len(got)}, not {DUE}")
@@ -340,7 +346,7 @@ def throughput(
             url,
             "run-due",
             "--allow-overlap",
-            "--now",
+            "--pretend-now",
             now.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "--grace",
             "1h",

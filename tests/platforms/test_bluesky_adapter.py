@@ -333,7 +333,7 @@ def test_run_due_posts_a_thread_with_an_image(
 
     scheduled = clarion("schedule", str(campaign))
     assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr
-    done = clarion("run-due", "--now", "2022-07-04T09:00:30Z")
+    done = clarion("run-due", "--pretend-now", "2022-07-04T09:00:30Z")
     assert done.returncode == 0, done.stdout + done.stderr
     assert account.password not in done.stdout + done.stderr
 

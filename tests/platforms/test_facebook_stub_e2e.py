@@ -4,8 +4,8 @@ API stub (:mod:`tests.servers.graph_stub`) over real HTTP, with faults injected 
 Each test checks three things: the ledger's states (``clarion status`` / ``history`` or the
 ledger itself), the exit codes, and what the stub *received* (one post, never two).
 
-The campaigns are dated a minute or two ahead of the real clock and run with ``--now`` at that
-time, because Facebook's throttling answer names a wall-clock instant (now + the minutes in
+The campaigns are dated a minute or two ahead of the real clock and run with ``--pretend-now`` at
+that time, because Facebook's throttling answer names a wall-clock instant (now + the minutes in
 ``estimated_time_to_regain_access``), which must fall inside the grace window.
 ``CLARION_FACEBOOK_TIMEOUT`` (seconds, read by the adapter) makes the slow-answer case quick.
 """
@@ -76,7 +76,8 @@ class Clarion(ClarionCLI):
     def run_due(
         self, minutes: float = 0, *args: str, **env: str
     ) -> subprocess.CompletedProcess[str]:
-        return self.run("run-due", "--now", self.at(minutes), "--log-file", "-", *args, env=env)
+        at = ["--pretend-now", self.at(minutes)]
+        return self.run("run-due", *at, "--log-file", "-", *args, env=env)
 
     def events(self, key: str) -> list[tuple[str, str]]:
         """(state, reason) of every change of one delivery, read from the ledger itself."""

@@ -370,7 +370,7 @@ def test_run_due_posts_a_thread_with_an_image_to_snac(snac: SnacServer, tmp_path
 
     scheduled = clarion("schedule", str(campaign))
     assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr
-    ran = clarion("run-due", "--now", "2022-07-04T08:00:30Z", "-v", "--log-file", "-")
+    ran = clarion("run-due", "--pretend-now", "2022-07-04T08:00:30Z", "-v", "--log-file", "-")
     assert ran.returncode == 0, ran.stdout + ran.stderr
 
     keys = [

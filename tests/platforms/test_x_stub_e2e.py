@@ -1,7 +1,7 @@
 """The X adapter end to end: real ``clarion`` processes, a real SQLite ledger, and the stub X API
 (:mod:`tests.servers.x_stub`) over real HTTP on 127.0.0.1.
 
-Each test schedules a campaign, runs ``clarion run-due --now ...`` as a subprocess with
+Each test schedules a campaign, runs ``clarion run-due --pretend-now ...`` as a subprocess with
 ``CLARION_X_API_BASE`` pointing at the stub and OAuth 1.0a keys the stub verifies, and checks the
 exit code, the ledger's states, and what the stub *received*. ``CLARION_X_TIMEOUT`` sets the
 adapter's timeout (seconds) for the slow-answer case. The platform registry does not list the X
@@ -103,7 +103,7 @@ class Clarion(ClarionCLI):
         log = str(self.folder / "clarion.log")
         # -vv: the client libraries' own debug lines (requests_oauthlib prints the signed OAuth
         # header, urllib3 every request) are in the log too, and must be redacted there
-        return self.run("run-due", "--now", now, "--log-file", log, "-vv", *args, env=env)
+        return self.run("run-due", "--pretend-now", now, "--log-file", log, "-vv", *args, env=env)
 
 
 @pytest.fixture
