@@ -281,11 +281,13 @@ def print_report(app: AppContext, report: RunReport, fmt: str, opts: RunOptions)
             "so nothing was sent there",
             err=True,
         )
+    from clarion.ledger.states import State
+
     for r in report.results:
-        colour = {"published": "green", "retry": "yellow"}.get(r.state.value, "red")
+        colour = {State.PUBLISHED: "green", State.RETRY: "yellow"}.get(r.state, "red")
         line = f"{app.style(r.state.value, fg=colour, bold=True):10s} {r.key}"
         line += f"  {r.url}" if r.url else f"  {r.detail}"
-        app.echo(line, err=r.state.value not in ("published", "retry"))
+        app.echo(line, err=r.state not in (State.PUBLISHED, State.RETRY))
     if report.rehearsal and (report.dry_run or report.results or report.waiting):
         app.echo("(a rehearsal: nothing was sent or recorded)", err=True)
 
