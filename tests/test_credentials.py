@@ -15,7 +15,6 @@ import pytest
 
 from clarion import credentials, secrets
 from clarion.credentials import CredentialsError, env_name, load, store, where
-from clarion.platforms import UnknownPlatformError
 
 posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX")
 
@@ -96,11 +95,16 @@ def test_env_name(platform: str, account: str, name: str, expected: str) -> None
     assert env_name(platform, account, name) == expected
 
 
-def test_env_name_rejects_unknown_platform_and_empty_account() -> None:
-    with pytest.raises(UnknownPlatformError):
-        env_name("twitter", "default", "api_key")
+def test_env_name_rejects_names_without_letters_and_consults_no_registry() -> None:
+    # Which platforms exist is the caller's business (the CLI's choice, an adapter's own name):
+    # this module sits below clarion.platforms and never imports it.
+    assert env_name("pigeon_post", "default", "ring_code") == "CLARION_PIGEON_POST_RING_CODE"
+    with pytest.raises(CredentialsError):
+        env_name("--", "default", "api_key")
     with pytest.raises(CredentialsError):
         env_name("x", "--", "api_key")
+    with pytest.raises(CredentialsError):
+        credentials.keyring_username("--", "default", "api_key")
 
 
 def test_keyring_username() -> None:

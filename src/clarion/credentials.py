@@ -2,7 +2,8 @@
 
 A value is looked up, first match wins, in
 
-1. the process environment,
+1. the process environment (read through :func:`clarion.settings.environ`, like every other
+   ``CLARION_*`` variable: one snapshot per lookup pass),
 2. a ``.env`` file (path from ``CLARION_ENV_FILE``, default ``./.env``), read with python-dotenv's
    ``dotenv_values`` so ``os.environ`` is never modified,
 3. the system keyring (service ``clarion``, username ``PLATFORM:ACCOUNT:NAME``).
@@ -24,6 +25,10 @@ Rules worth knowing:
 * Every value handed out is registered with :func:`clarion.secrets.register`, so it is redacted from
   logs, tracebacks and output.
 
+* Names are made from the platform's name as given: checking that it is a registered platform is
+  the caller's part (the CLI's platform choice; an adapter knows its own), so this module depends
+  on nothing above it (no import of :mod:`clarion.platforms`).
+
 python-dotenv and keyring are imported only when a lookup needs them, keeping this import cheap.
 """
 
@@ -36,8 +41,8 @@ import stat
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from clarion import secrets
-from clarion.platforms import REGISTRY, UnknownPlatformError
+from clarion import secrets, settings
+from clarion.settings import Environment
 
 __all__ = [
     "DEFAULT_ACCOUNT",
@@ -59,7 +64,7 @@ log = logging.getLogger(__name__)
 #: Keyring service name under which every Clarion secret is stored.
 SERVICE = "clarion"
 #: Environment variable naming the ``.env`` file to read.
-ENV_FILE_VARIABLE = "CLARION_ENV_FILE"
+ENV_FILE_VARIABLE = settings.ENV_FILE
 DEFAULT_ACCOUNT = "default"
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
@@ -79,12 +84,6 @@ def _token(kind: str, value: str) -> str:
     return token
 
 
-def _check_platform(platform: str) -> str:
-    if platform not in REGISTRY:
-        raise UnknownPlatformError(platform)
-    return platform
-
-
 def env_name(platform: str, account: str = DEFAULT_ACCOUNT, name: str = "") -> str:
     """The environment (and ``.env``) variable holding ``name`` for ``platform``/``account``.
 
@@ -93,7 +92,7 @@ def env_name(platform: str, account: str = DEFAULT_ACCOUNT, name: str = "") -> s
     >>> env_name("x", "press-office", "api_key")
     'CLARION_X_PRESS_OFFICE_API_KEY'
     """
-    parts = ["CLARION", _token("platform", _check_platform(platform))]
+    parts = ["CLARION", _token("platform", platform)]
     if account != DEFAULT_ACCOUNT:
         parts.append(_token("account", account))
     parts.append(_token("credential", name))
@@ -104,16 +103,16 @@ def keyring_username(platform: str, account: str = DEFAULT_ACCOUNT, name: str = 
     """The keyring username for a value: ``platform:account:name`` (name in lower snake case)."""
     if not account:
         raise CredentialsError("account name is empty")
-    return f"{_check_platform(platform)}:{account}:{_token('credential', name).lower()}"
+    _token("platform", platform)
+    return f"{platform}:{account}:{_token('credential', name).lower()}"
 
 
 # -- the .env file ---------------------------------------------------------------------------------
 
 
-def env_file() -> Path:
+def env_file(env: Environment | None = None) -> Path:
     """The ``.env`` file consulted: ``$CLARION_ENV_FILE`` or ``./.env`` (absolute)."""
-    configured = os.environ.get(ENV_FILE_VARIABLE) or ".env"
-    return Path(configured).expanduser().absolute()
+    return (settings.environ() if env is None else env).env_file
 
 
 def env_file_problem(path: Path | None = None) -> str | None:
@@ -172,10 +171,11 @@ def _keyring_get(username: str) -> str | None:
 
 
 class _Lookup:
-    """One lookup pass; the ``.env`` file is read at most once."""
+    """One lookup pass: one snapshot of the environment; the ``.env`` file read at most once."""
 
-    def __init__(self) -> None:
-        self._env_path = env_file()
+    def __init__(self, env: Environment | None = None) -> None:
+        self._env = settings.environ() if env is None else env
+        self._env_path = self._env.env_file
         self._env_values: dict[str, str] | None = None
 
     def _dotenv(self) -> dict[str, str]:
@@ -186,7 +186,7 @@ class _Lookup:
     def find(self, platform: str, account: str, name: str) -> tuple[str, str] | None:
         """``(value, description of its source)`` or None."""
         variable = env_name(platform, account, name)
-        value = os.environ.get(variable)
+        value = self._env.get(variable)
         if value:
             return value, f"environment variable {variable}"
         value = self._dotenv().get(variable)
@@ -204,16 +204,18 @@ def load(
     *,
     names: Sequence[str],
     public: Sequence[str] = (),
+    env: Environment | None = None,
 ) -> dict[str, str]:
     """The values of ``names`` that were found (missing ones absent), each registered for redaction
     except those also listed in ``public`` (a server's address is configuration, not a secret:
     hiding it would hide the links to published posts too).
 
-    ``names`` is keyword-only (it follows the defaulted ``account``).
+    ``names`` is keyword-only (it follows the defaulted ``account``). ``env``: the environment
+    snapshot to read (default: one taken now).
     """
     if isinstance(names, str):
         raise TypeError("names must be a sequence of names, not a single string")
-    lookup = _Lookup()
+    lookup = _Lookup(env)
     found: dict[str, str] = {}
     for name in names:
         hit = lookup.find(platform, account, name)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import os
 from pathlib import Path
 
+from clarion import settings
 from clarion.secrets import RedactingFilter, install
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -20,7 +20,8 @@ def default_file() -> Path:
 
 def setup(verbose: int = 0, file: Path | None = None) -> Path | None:
     """Log INFO and up to ``file`` (default: the user's log folder; '-' for none) and, with -v,
-    to stderr as well (-vv: DEBUG, including the client libraries')."""
+    to stderr as well (-vv: DEBUG, including the client libraries'); ``CLARION_LOG_STDERR`` (not
+    0/false/no/off) does the same as -v for the terminal."""
     root = logging.getLogger()
     level = logging.DEBUG if verbose >= 2 else logging.INFO
     root.setLevel(level)
@@ -34,7 +35,7 @@ def setup(verbose: int = 0, file: Path | None = None) -> Path | None:
             )
         )
         target.chmod(0o600)
-    if verbose or os.environ.get("CLARION_LOG_STDERR"):
+    if verbose or settings.environ().log_stderr:
         handlers.append(logging.StreamHandler())
     for handler in handlers:
         handler.setFormatter(logging.Formatter(FORMAT))

@@ -289,7 +289,8 @@ def test_the_dry_run_payload_is_what_the_server_receives(
     payload = request.payload
     with RecordingProxy(snac.host) as proxy:
         monkeypatch.setenv("CLARION_MASTODON_BASE_URL", proxy.url)
-        outcome = adapter.publish(request)
+        # (a new adapter: one loads its account's credentials once, on its first send)
+        outcome = MastodonAdapter(adapter.account).publish(request)
         records = proxy.records()
     assert isinstance(outcome, Published), outcome
     uploads = [r for r in records if r.method == "POST" and "/media" in r.path]

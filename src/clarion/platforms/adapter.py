@@ -4,6 +4,16 @@ An adapter turns a delivery into the platform's real request (``build``: the exa
 is what the preview and ``run-due --dry-run`` show), sends it (``publish``), finds out what
 happened after an unknown outcome (``reconcile``), and checks its credentials (``check``). Every
 answer is a typed outcome from :mod:`clarion.platforms.outcomes`.
+
+What an adapter needs from outside is given to it, never looked up while building a request:
+
+* the environment (:func:`clarion.settings.environ`), taken when it is made: its timeout
+  (``CLARION_<PLATFORM>_TIMEOUT``) and any platform-wide setting it reads;
+* the non-secret settings the request itself shows (:attr:`Adapter.request_settings`: a Page id,
+  a handle), passed in or looked up once when it is made; absent ones show as placeholders;
+* its credentials (:meth:`Adapter.credentials`): passed in, or loaded once, on first use by
+  ``publish``, ``reconcile`` or ``check``. ``build`` never reads a secret, so a preview of the
+  requests touches no secret and no keyring entry that holds one.
 """
 
 from __future__ import annotations
@@ -11,14 +21,16 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
-import os
 from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from clarion import settings as env_settings
 from clarion.delivery import Delivery
 from clarion.platforms.base import Platform
 from clarion.platforms.outcomes import Outcome, ReconcileOutcome, Unknown
+from clarion.settings import Environment, SettingsError
 
 log = logging.getLogger("clarion.platforms")
 
@@ -80,23 +92,84 @@ class Adapter(ABC):
             if "setting_names" not in cls.__dict__:
                 cls.setting_names = platform.setting_names
 
-    def __init__(self, account: str = "default") -> None:
+    #: Non-secret settings (of :attr:`setting_names`) the request itself shows, e.g. a Page id
+    #: in its path: passed in or looked up once when the adapter is made, never by ``build``.
+    request_settings: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        account: str = "default",
+        *,
+        env: Environment | None = None,
+        settings: Mapping[str, str] | None = None,
+        credentials: Mapping[str, str] | None = None,
+    ) -> None:
+        """``env``: the environment snapshot (default: taken now). ``settings``: the values of
+        :attr:`request_settings` (default: looked up now, in the environment, the ``.env`` file
+        and the keyring). ``credentials``: every credential and setting of the account (default:
+        loaded on first use by :meth:`credentials`)."""
         self.account = account
-        # CLARION_<PLATFORM>_TIMEOUT (seconds) overrides the default wait for one answer.
+        self._env_given = env
+        #: The environment when the adapter was made (its timeout, platform-wide settings).
+        self.env = env_settings.environ() if env is None else env
         platform = getattr(self, "platform", None)  # the dry-run adapter has none
-        variable = f"CLARION_{platform.name.upper()}_TIMEOUT" if platform else ""
-        raw = os.environ.get(variable, "").strip() if variable else ""
-        if raw:
-            try:
-                seconds = float(raw)
-            except ValueError:
-                seconds = 0.0
-            if seconds > 0:
-                self.timeout_s = seconds
-            else:
-                log.warning(
-                    "%s=%r is not a number of seconds; using %g", variable, raw, self.timeout_s
-                )
+        if platform is not None:
+            self._set_timeout(platform.name)
+        self._credentials_found: dict[str, str] | None = (
+            None if credentials is None else dict(credentials)
+        )
+        if settings is None and self.request_settings and credentials is not None:
+            settings = {k: v for k, v in credentials.items() if k in self.request_settings}
+        if settings is None and self.request_settings:
+            settings = self._load(self.request_settings, self.request_settings, self.env)
+        #: The values of :attr:`request_settings` that are known (absent ones left out).
+        self.settings: Mapping[str, str] = dict(settings or {})
+
+    def _set_timeout(self, platform: str) -> None:
+        """CLARION_<PLATFORM>_TIMEOUT (seconds) overrides the default wait for one answer; an
+        unusable value is said (a warning) and the default kept: a run is not stopped for it."""
+        try:
+            seconds = self.env.timeout(platform)
+        except SettingsError:
+            variable = env_settings.platform_variable(platform, "timeout")
+            raw = self.env.get(variable, "")
+            log.warning("%s=%r is not a number of seconds; using %g", variable, raw, self.timeout_s)
+            return
+        if seconds is not None:
+            self.timeout_s = seconds
+
+    # --- credentials -------------------------------------------------------------------------
+
+    def _load(
+        self, names: Sequence[str], public: Sequence[str], env: Environment | None = None
+    ) -> dict[str, str]:
+        from clarion import credentials
+
+        return credentials.load(
+            self.platform_name, self.account, names=names, public=public, env=env
+        )
+
+    def credentials(self) -> Mapping[str, str]:
+        """Every credential and setting of this account that is set (:attr:`secret_names`,
+        :attr:`setting_names`), loaded once (the secrets registered for redaction) and kept.
+        Only ``publish``, ``reconcile`` and ``check`` call it; the environment is read then (or
+        the one the adapter was given), so credentials set after it was made are found."""
+        if self._credentials_found is None:
+            self._credentials_found = self._load(
+                (*self.secret_names, *self.setting_names),
+                public=self.setting_names,
+                env=self._env_given,
+            )
+        return self._credentials_found
+
+    def missing(self, names: Sequence[str], what: str) -> str | None:
+        """None when every one of ``names`` is set; else which variables to set, in plain
+        words (``what``: "Mastodon credentials")."""
+        from clarion import credentials
+
+        return credentials.missing(
+            self.platform_name, self.account, self.credentials(), names, what
+        )
 
     def build(self, d: Delivery, reply_to_id: str | None = None) -> Request:
         """The exact request for ``d``, without sending anything: what the preview, the dry run
@@ -128,9 +201,11 @@ class Adapter(ABC):
 class DryRunAdapter(Adapter):
     """Builds a neutral payload and never sends. Used when a platform has no adapter yet."""
 
-    def __init__(self, platform: type[Platform], account: str = "default") -> None:
-        super().__init__(account)
+    def __init__(
+        self, platform: type[Platform], account: str = "default", *, env: Environment | None = None
+    ) -> None:
         self._platform = platform
+        super().__init__(account, env=env, settings={})
 
     @property
     def platform_name(self) -> str:
@@ -149,22 +224,44 @@ class DryRunAdapter(Adapter):
         raise RuntimeError("the dry-run adapter never sends")
 
 
-def adapter_class(platform: str) -> type[Adapter] | None:
+class AdapterError(Exception):
+    """An adapter named in ``CLARION_ADAPTERS`` cannot be used; the message says what to fix."""
+
+
+def adapter_class(platform: str, env: Environment | None = None) -> type[Adapter] | None:
     """The adapter class for ``platform``: ``CLARION_ADAPTERS`` overrides (``x=mod:Class,*=mod:C``)
     for tests and plugins, then the platform's own (:attr:`Platform.adapter`). None when the
-    platform has none."""
+    platform has none. :class:`AdapterError` (plain words) when ``CLARION_ADAPTERS`` is not of
+    that form or names an adapter that cannot be loaded."""
     from clarion import platforms
 
     try:
         spec = platforms.get(platform).adapter
+        own = True
     except platforms.UnknownPlatformError:
-        spec = ""
-    for entry in filter(None, os.environ.get("CLARION_ADAPTERS", "").split(",")):
-        name, _, target = entry.partition("=")
-        if name.strip() in (platform, "*"):
-            spec = target.strip()
+        spec, own = "", False
+    try:
+        overrides = (env_settings.environ() if env is None else env).adapters
+    except SettingsError as exc:
+        raise AdapterError(str(exc)) from None
+    for name in ("*", platform):
+        if name in overrides:
+            spec, own = overrides[name], False
     if not spec:
         return None
     module, _, attr = spec.partition(":")
-    cls: type[Adapter] = getattr(importlib.import_module(module), attr)
+    try:
+        cls = getattr(importlib.import_module(module), attr)
+    except Exception as exc:
+        if own:
+            raise
+        raise AdapterError(
+            f"the adapter {spec} named in {env_settings.ADAPTERS} for {platform} cannot be "
+            f"loaded ({type(exc).__name__}: {exc}); correct or remove that entry"
+        ) from None
+    if not (isinstance(cls, type) and issubclass(cls, Adapter)):
+        raise AdapterError(
+            f"{spec} named in {env_settings.ADAPTERS} for {platform} is not an adapter class "
+            "(a subclass of clarion.platforms.adapter.Adapter)"
+        )
     return cls

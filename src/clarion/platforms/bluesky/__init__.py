@@ -1,18 +1,13 @@
-"""Bluesky: post length, rich-text facets (:mod:`._rules`) and the adapter that posts to a PDS
-(:mod:`.adapter`; the atproto SDK is imported only when it sends)."""
+"""Bluesky: post length (:mod:`._rules`), rich-text facets (:mod:`._facets`) and the adapter that
+posts to a PDS (:mod:`.adapter`; the atproto SDK is imported only when it sends)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from clarion.platforms import _lazy
-from clarion.platforms.bluesky._rules import (
-    MAX_TAG_BYTES,
-    MAX_TAG_GRAPHEMES,
-    Bluesky,
-    Facet,
-    facets,
-)
+from clarion.platforms.bluesky._facets import MAX_TAG_BYTES, MAX_TAG_GRAPHEMES, Facet, facets
+from clarion.platforms.bluesky._rules import Bluesky
 
 if TYPE_CHECKING:
     from clarion.platforms.bluesky.adapter import BlueskyAdapter, post_rkey

@@ -1,10 +1,10 @@
 """What Bluesky marks in a post (the HTML preview highlights it): exactly its facets
-(:func:`._rules.facets`); what is not a facet is plain text there. Links show as written."""
+(:func:`._facets.facets`); what is not a facet is plain text there. Links show as written."""
 
 from __future__ import annotations
 
 from clarion.platforms.base import Entity
-from clarion.platforms.bluesky._rules import facets
+from clarion.platforms.bluesky._facets import facets
 
 
 def entities(text: str) -> list[Entity]:

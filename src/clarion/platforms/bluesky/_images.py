@@ -1,7 +1,9 @@
-"""An image's pixel size from its header (PNG, GIF, JPEG, WebP), for Bluesky's ``aspectRatio``.
+"""An image's type and pixel size from its header (PNG, GIF, JPEG, WebP: what Bluesky takes), for
+the upload's ``Content-Type`` and the record's ``aspectRatio``.
 
-Only the first bytes of the file are read; no image library is needed. The MIME type comes from
-:func:`clarion.campaign.media.sniff`.
+Only the first bytes of the file are read; no image library is needed. (Validation has already
+refused any other kind of file, with :mod:`clarion.campaign.media`, which a platform's code does not
+import: campaigns sit above platforms.)
 """
 
 from __future__ import annotations
@@ -58,6 +60,19 @@ def pixel_size(head: bytes) -> tuple[int, int] | None:
         return _jpeg_size(head)
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return _webp_size(head)
+    return None
+
+
+def mime_type(head: bytes) -> str | None:
+    """The MIME type of a PNG, GIF, JPEG or WebP image from its first bytes; None otherwise."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
     return None
 
 

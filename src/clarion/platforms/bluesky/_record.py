@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from clarion.delivery import Delivery
-from clarion.platforms.bluesky._images import pixel_size, read_head
-from clarion.platforms.bluesky._rules import Facet, facets
+from clarion.platforms.bluesky._facets import Facet, facets
+from clarion.platforms.bluesky._images import mime_type, pixel_size, read_head
 from clarion.platforms.bluesky._xrpc import POST, post_rkey
 
 SENT_AT = "<time of sending>"
@@ -95,15 +95,15 @@ def facet(found: Facet) -> dict[str, Any]:
 
 def upload(file: str, alt: str) -> dict[str, Any]:
     """One image to upload: the file, its type and size, alt text, aspect ratio."""
-    from clarion.campaign.media import sniff
-
     entry: dict[str, Any] = {"file": file, "alt": alt}
     try:
         head = read_head(file)
         entry["bytes"] = Path(file).stat().st_size
     except OSError:
         head = b""
-    entry["mime"] = sniff(head[:32]) or mimetypes.guess_type(file)[0] or "application/octet-stream"
+    entry["mime"] = (
+        mime_type(head[:32]) or mimetypes.guess_type(file)[0] or "application/octet-stream"
+    )
     size = pixel_size(head)
     if size and size[0] > 0 and size[1] > 0:
         entry["aspectRatio"] = {"width": size[0], "height": size[1]}

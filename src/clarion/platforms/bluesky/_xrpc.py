@@ -1,6 +1,7 @@
 """Small pieces of the Bluesky adapter: record keys, URIs, and reading the atproto SDK's errors.
 
-Nothing here imports the SDK at module level (httpx is imported inside :func:`never_sent`).
+Nothing here imports the SDK (whether a request reached the server is
+:func:`clarion.platforms.transport.never_sent`'s call).
 """
 
 from __future__ import annotations
@@ -111,26 +112,6 @@ def describe(exc: BaseException) -> str:
         chain.append(f"{type(seen).__name__}: {text}" if text else type(seen).__name__)
         seen = seen.__cause__ or seen.__context__
     return " <- ".join(chain)
-
-
-def never_sent(exc: BaseException) -> bool:
-    """True when the request cannot have reached the server: the connection was refused or could
-    not be made, or none was free in time (the SDK raises its ``NetworkError`` or
-    ``InvokeTimeoutError`` from httpx's error)."""
-    import httpx
-
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(
-            seen,
-            httpx.ConnectError
-            | httpx.ConnectTimeout
-            | httpx.PoolTimeout
-            | httpx.UnsupportedProtocol,
-        ):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 def rate_limit_reset(headers: dict[str, str]) -> dt.datetime | None:

@@ -3,6 +3,8 @@
 Credentials (:mod:`clarion.credentials`): ``CLARION_BLUESKY_HANDLE``,
 ``CLARION_BLUESKY_APP_PASSWORD`` (secret) and ``CLARION_BLUESKY_SERVICE`` (default
 ``https://bsky.social``); for an account other than ``default``, ``CLARION_BLUESKY_<ACCOUNT>_...``.
+The handle, which the request shows, is read when the adapter is made; the app password only when
+logging in.
 Every call goes to that service (a PDS, or bsky.social, which passes repository calls on to the
 account's PDS).
 
@@ -22,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from clarion.delivery import Delivery
+from clarion.platforms import transport
 from clarion.platforms.adapter import AccountStatus, Adapter, Request
 from clarion.platforms.bluesky import _record, _xrpc
 from clarion.platforms.bluesky._rules import Bluesky
-from clarion.platforms.bluesky._xrpc import POST, api_error, describe, never_sent, post_rkey
+from clarion.platforms.bluesky._xrpc import POST, api_error, describe, post_rkey
 from clarion.platforms.outcomes import (
     Absent,
     Failed,
@@ -55,9 +58,10 @@ class _Stop(Exception):
 
 class BlueskyAdapter(Adapter):
     platform = Bluesky
+    request_settings = ("handle",)
 
-    def __init__(self, account: str = "default") -> None:
-        super().__init__(account)
+    def __init__(self, account: str = "default", **given: Any) -> None:
+        super().__init__(account, **given)
         self._client: Any = None
         self._did: str | None = None
         self._handle: str | None = None
@@ -65,24 +69,12 @@ class BlueskyAdapter(Adapter):
     # --- credentials and session -------------------------------------------------------------
 
     def _settings(self) -> dict[str, str]:
-        from clarion import credentials
-
-        found = credentials.load(
-            "bluesky",
-            self.account,
-            names=("handle", "app_password", "service"),
-            public=("handle", "service"),
-        )
+        """The account's credentials and settings (loaded once), with the default service."""
+        found = dict(self.credentials())
         found.setdefault("service", DEFAULT_SERVICE)
         if "handle" in found:
             found["handle"] = found["handle"].removeprefix("@")
         return found
-
-    def _missing(self, found: dict[str, str]) -> str | None:
-        from clarion import credentials
-
-        names = ("handle", "app_password")
-        return credentials.missing("bluesky", self.account, found, names, "Bluesky credentials")
 
     def _login(self) -> Any:
         """A client with a session (``com.atproto.server.createSession``), kept for later calls.
@@ -93,7 +85,7 @@ class BlueskyAdapter(Adapter):
         if self._client is not None:
             return self._client
         found = self._settings()
-        missing = self._missing(found)
+        missing = self.missing(("handle", "app_password"), "Bluesky credentials")
         if missing:
             raise _Stop(Failed(missing, auth=True))
         import httpx
@@ -153,10 +145,7 @@ class BlueskyAdapter(Adapter):
     # --- the request -------------------------------------------------------------------------
 
     def payload(self, d: Delivery, reply_to_id: str | None) -> dict[str, Any]:
-        from clarion import credentials
-
-        found = credentials.load("bluesky", self.account, names=("handle",), public=("handle",))
-        handle = found.get("handle", "the account").removeprefix("@")
+        handle = self.settings.get("handle", "the account").removeprefix("@")
         return _record.payload(d, reply_to_id, handle)
 
     # --- sending -----------------------------------------------------------------------------
@@ -272,9 +261,9 @@ class BlueskyAdapter(Adapter):
         if err.status in (401, 403) or err.error in _AUTH_ERRORS:
             return Failed(f"Bluesky refused the credentials: {words}", auth=True)
         if err.status == 429 or err.error == "RateLimitExceeded":
-            when = _xrpc.rate_limit_reset(err.headers)
-            reset = f"; it resets at {when.isoformat(timespec='seconds')}" if when else ""
-            return RetryLater(f"Bluesky's rate limit was reached ({words}){reset}", when)
+            return transport.rate_limited(
+                "Bluesky", _xrpc.rate_limit_reset(err.headers), detail=words
+            )
         if err.status == 413 or err.error in ("BlobTooLarge", "PayloadTooLarge"):
             return Failed(f"Bluesky refused an image as too large: {words}")
         if err.status is not None and 400 <= err.status < 500:
@@ -296,8 +285,8 @@ class BlueskyAdapter(Adapter):
         known = self._refused(exc)
         if known is not None:
             return known
-        if never_sent(exc):
-            return RetryLater(f"could not reach Bluesky: {redact(describe(exc))}")
+        if transport.never_sent(exc):
+            return transport.unreachable("Bluesky", redact(describe(exc)))
         # A server error or a lost answer: the post may exist. Look once, right away.
         try:
             found = self._look_up(payload, "")

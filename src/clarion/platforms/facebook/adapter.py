@@ -6,7 +6,9 @@ needs only a handful of form posts, so :mod:`.graph` speaks HTTP itself.
 Credentials (:mod:`clarion.credentials`): ``CLARION_FACEBOOK_PAGE_ID`` and
 ``CLARION_FACEBOOK_PAGE_TOKEN`` (a *Page* access token with ``pages_manage_posts``), and
 optionally ``CLARION_FACEBOOK_GRAPH_URL`` (default ``https://graph.facebook.com``; tests point it
-at a stub). ``CLARION_FACEBOOK_TIMEOUT`` (seconds) overrides :attr:`Adapter.timeout_s`.
+at a stub). ``CLARION_FACEBOOK_TIMEOUT`` (seconds) overrides :attr:`Adapter.timeout_s`. The Page id
+and the Graph address, which the request shows, are read when the adapter is made (the token only
+when sending or checking); without a Page id the request shows ``{page-id}``.
 
 What is sent (``build`` says it exactly, as a list of requests; ``run-due --dry-run`` prints it):
 
@@ -30,6 +32,7 @@ import datetime as dt
 import json
 import mimetypes
 import unicodedata
+from collections.abc import Mapping
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, ClassVar
@@ -76,46 +79,29 @@ class FacebookAdapter(Adapter):
     """Publishes to one Facebook Page; see the module docstring."""
 
     platform: ClassVar[type[Facebook]] = Facebook
+    request_settings = ("page_id", "graph_url")
 
     # --- credentials -------------------------------------------------------------------------
 
-    def _settings(self) -> tuple[str | None, str]:
-        """(Page id or None, Graph base URL with the version), without touching the token."""
-        from clarion import credentials
-
-        found = credentials.load(
-            "facebook",
-            self.account,
-            names=("page_id", "graph_url"),
-            public=("page_id", "graph_url"),
-        )
+    def _graph_base(self, found: Mapping[str, str]) -> str:
+        """The Graph base URL with the version."""
         base = (found.get("graph_url") or graph.DEFAULT_GRAPH_URL).rstrip("/")
-        return found.get("page_id"), f"{base}/{GRAPH_VERSION}"
+        return f"{base}/{GRAPH_VERSION}"
 
     def _credentials(self) -> tuple[str, str, str] | str:
         """(Page id, Page token, Graph base URL), or what is missing in plain words."""
-        from clarion import credentials
-
-        found = credentials.load(
-            "facebook",
-            self.account,
-            names=("page_id", "page_token", "graph_url"),
-            public=("page_id", "graph_url"),
-        )
+        found = self.credentials()
         page, token = found.get("page_id"), found.get("page_token")
-        absent = credentials.missing(
-            "facebook", self.account, found, ("page_id", "page_token"), "Facebook Page credentials"
-        )
+        absent = self.missing(("page_id", "page_token"), "Facebook Page credentials")
         if absent or not page or not token:
             return absent or "no Facebook Page credentials"
-        base = (found.get("graph_url") or graph.DEFAULT_GRAPH_URL).rstrip("/")
-        return page, token, f"{base}/{GRAPH_VERSION}"
+        return page, token, self._graph_base(found)
 
     # --- the request -------------------------------------------------------------------------
 
     def payload(self, d: Delivery, reply_to_id: str | None) -> dict[str, Any]:
-        page, base = self._settings()
-        page = page or PAGE_PLACEHOLDER
+        page = self.settings.get("page_id") or PAGE_PLACEHOLDER
+        base = self._graph_base(self.settings)
         steps: list[dict[str, Any]] = []
         text: dict[str, str] = {"message": d.text} if d.text else {}
 
@@ -264,10 +250,7 @@ class FacebookAdapter(Adapter):
             if err is not None:
                 words = redact(err.describe())
                 if err.throttled:
-                    return RetryLater(
-                        f"reading the Page's posts: {words}",
-                        not_before=graph.regain_access_at(answer.headers),
-                    )
+                    return graph.throttled(answer, words, "while reading the Page's posts")
                 return Unknown(f"could not read the Page's posts: {words}")
             data = answer.data if isinstance(answer.data, dict) else {}
             posts = [p for p in data.get("data") or [] if isinstance(p, dict)]

@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from clarion.platforms import transport
 from clarion.platforms.outcomes import Failed, Outcome, RetryLater, Unknown
 from clarion.secrets import redact
 
@@ -161,21 +162,6 @@ def regain_access_at(
     return (now or dt.datetime.now(dt.UTC)) + dt.timedelta(minutes=wait)
 
 
-def _never_sent(exc: BaseException) -> bool:
-    """True when the connection itself failed (refused, host unknown, connect timeout)."""
-    import requests
-    from urllib3.exceptions import NewConnectionError
-
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
-        exc, requests.exceptions.Timeout
-    ):
-        inner = exc.args[0] if exc.args else None
-        return isinstance(getattr(inner, "reason", inner), NewConnectionError)
-    return False
-
-
 def call(
     method: str,
     url: str,
@@ -205,12 +191,19 @@ def call(
     except requests.exceptions.ReadTimeout:
         return NoAnswer(True, f"no answer within {timeout:g} s")
     except requests.exceptions.RequestException as exc:
-        return NoAnswer(not _never_sent(exc), f"{type(exc).__name__}: {exc}")
+        return NoAnswer(not transport.never_sent(exc), f"{type(exc).__name__}: {exc}")
     try:
         body: Any = resp.json()
     except ValueError:
         body = None
     return Answer(resp.status_code, body, resp.headers, resp.text)
+
+
+def throttled(answer: Answer, words: str, what: str = "") -> RetryLater:
+    """A throttled request: nothing was carried out; not before Facebook said, if it did."""
+    when = regain_access_at(answer.headers)
+    detail = f"Facebook is throttling requests: {words}"
+    return transport.rate_limited("Facebook", when, what=what, detail=detail)
 
 
 def outcome_of(answer: Answer | NoAnswer, posting: bool) -> Outcome | None:
@@ -220,7 +213,7 @@ def outcome_of(answer: Answer | NoAnswer, posting: bool) -> Outcome | None:
     if isinstance(answer, NoAnswer):
         why = redact(answer.reason)
         if not answer.sent:
-            return RetryLater(f"could not reach Facebook: {why}", before_send=True)
+            return transport.unreachable("Facebook", why)
         if posting:
             return Unknown(f"no answer from Facebook after sending the post: {why}")
         return RetryLater(f"uploading an image failed, nothing was posted: {why}")
@@ -231,11 +224,7 @@ def outcome_of(answer: Answer | NoAnswer, posting: bool) -> Outcome | None:
     if err.auth:
         return Failed(words, auth=True)
     if err.throttled:
-        when = regain_access_at(answer.headers)
-        until = f"; access should return at {when.isoformat(timespec='seconds')}" if when else ""
-        return RetryLater(
-            f"Facebook is throttling requests: {words}{until}", not_before=when, before_send=True
-        )
+        return throttled(answer, words)
     if err.duplicate:
         return Failed(words, duplicate=True)
     if err.uncertain:

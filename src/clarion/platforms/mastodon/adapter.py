@@ -4,12 +4,12 @@ importing this module stays light)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from typing import Any
 from urllib.parse import urlsplit
 
 from clarion.delivery import Delivery
+from clarion.platforms import transport
 from clarion.platforms.adapter import AccountStatus, Adapter, Request
 from clarion.platforms.mastodon.rules import Mastodon
 from clarion.platforms.outcomes import (
@@ -49,24 +49,6 @@ def _describe(exc: BaseException) -> str:
     return f"Mastodon answered {phrase}" + (f": {words}" if words else "")
 
 
-def _never_sent(exc: BaseException) -> bool:
-    """True when a network error happened before the request could reach the server
-    (connection refused, host not found, connect timeout). Mastodon.py wraps the ``requests``
-    error in ``MastodonNetworkError`` without ``from``, so it is the implicit context."""
-    import requests
-    from urllib3.exceptions import NewConnectionError
-
-    cause = exc.__cause__ or exc.__context__
-    if isinstance(cause, requests.exceptions.ConnectTimeout):
-        return True
-    if isinstance(cause, requests.exceptions.ConnectionError) and not isinstance(
-        cause, requests.exceptions.Timeout
-    ):
-        inner = cause.args[0] if cause.args else None
-        return isinstance(getattr(inner, "reason", inner), NewConnectionError)
-    return False
-
-
 #: A campaign's ``visibility`` -> Mastodon's word for it.
 _VISIBILITY = {"public": "public", "unlisted": "unlisted", "followers": "private"}
 
@@ -77,7 +59,9 @@ class MastodonAdapter(Adapter):
     Credentials: ``CLARION_MASTODON_BASE_URL`` and ``CLARION_MASTODON_ACCESS_TOKEN``; for an
     account other than ``default``, ``CLARION_MASTODON_<ACCOUNT>_BASE_URL`` / ``_ACCESS_TOKEN``
     (upper-cased, other characters -> ``_``); from the environment, a ``.env`` file or the system
-    keyring (:mod:`clarion.credentials`).
+    keyring (:mod:`clarion.credentials`), loaded on the first send or check.
+    ``CLARION_MASTODON_LANGUAGE`` (read when the adapter is made) is the language of posts whose
+    campaign names none.
     Every send carries the delivery's ``Idempotency-Key``: Mastodon answers a repeat with the same
     key (within an hour, per account) with the status it already made, so a retry after a server
     error cannot post twice.
@@ -89,20 +73,18 @@ class MastodonAdapter(Adapter):
     #: Longest wait for an uploaded image to be processed, in seconds.
     media_wait_s: float = 120.0
 
+    def __init__(self, account: str = "default", **given: Any) -> None:
+        super().__init__(account, **given)
+        #: The language of posts whose campaign names none (``CLARION_MASTODON_LANGUAGE``).
+        self.language = self.env.platform_value(self.platform.name, "language")
+
     # --- credentials -------------------------------------------------------------------------
 
     def _credentials(self) -> tuple[str, str] | str:
-        """(base URL, token) from the environment, a .env file or the system keyring
-        (:mod:`clarion.credentials`), or what is missing in plain words."""
-        from clarion import credentials
-
-        found = credentials.load(
-            "mastodon", self.account, names=("base_url", "access_token"), public=("base_url",)
-        )
+        """(base URL, token), or what is missing in plain words."""
+        found = self.credentials()
         base, token = found.get("base_url"), found.get("access_token")
-        absent = credentials.missing(
-            "mastodon", self.account, found, ("base_url", "access_token"), "Mastodon credentials"
-        )
+        absent = self.missing(("base_url", "access_token"), "Mastodon credentials")
         if absent or not base or not token:
             return absent or "no Mastodon credentials"
         return base, token
@@ -143,7 +125,7 @@ class MastodonAdapter(Adapter):
         payload: dict[str, Any] = {
             "status": d.text,
             "visibility": _VISIBILITY.get(d.content.visibility or "public", "public"),
-            "language": d.content.language or os.environ.get("CLARION_MASTODON_LANGUAGE") or None,
+            "language": d.content.language or self.language or None,
             "in_reply_to_id": reply_to,
             "idempotency_key": d.idempotency_key,
             "media": [{"file": m.file, "description": m.alt} for m in d.media],
@@ -203,13 +185,7 @@ class MastodonAdapter(Adapter):
     def _rate_limited(self, client: Any, what: str) -> RetryLater:
         reset = getattr(client, "ratelimit_reset", None)
         when = dt.datetime.fromtimestamp(reset, dt.UTC) if reset else None
-        return RetryLater(
-            "Mastodon's rate limit was reached"
-            + (f" {what}" if what else "")
-            + (f"; it resets at {when.isoformat(timespec='seconds')}" if when else ""),
-            not_before=when,
-            before_send=True,
-        )
+        return transport.rate_limited("Mastodon", when, what=what)
 
     def _api_outcome(self, exc: BaseException) -> Outcome | None:
         """Outcomes that read the same at any stage: refused credentials, refused content."""
@@ -258,10 +234,8 @@ class MastodonAdapter(Adapter):
         if isinstance(exc, MastodonRatelimitError):
             return self._rate_limited(client, "")
         if isinstance(exc, MastodonNetworkError):
-            if _never_sent(exc):
-                return RetryLater(
-                    f"could not reach the Mastodon server: {redact(str(exc))}", before_send=True
-                )
+            if transport.never_sent(exc):
+                return transport.unreachable("the Mastodon server", redact(str(exc)))
             return Unknown(f"no answer from the Mastodon server after sending: {redact(str(exc))}")
         if isinstance(exc, MastodonServerError):
             # Mastodon keeps the Idempotency-Key: a re-send returns the status if it was made.

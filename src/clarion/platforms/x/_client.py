@@ -10,6 +10,7 @@ import datetime as dt
 from functools import cache
 from typing import Any
 
+from clarion.platforms import transport
 from clarion.platforms.outcomes import Failed, RetryLater, Unknown
 from clarion.secrets import redact
 
@@ -203,32 +204,8 @@ def reset_time(exc: BaseException) -> dt.datetime | None:
     return None
 
 
-def never_sent(exc: BaseException) -> bool:
-    """True when the request cannot have reached X: connection refused, host not found, or no
-    connection within the timeout. A read timeout or a connection dropped after the request was
-    written is not this: X may have acted on it."""
-    import requests
-    from urllib3.exceptions import NewConnectionError
-
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
-        exc, requests.exceptions.Timeout | requests.exceptions.SSLError
-    ):
-        inner = exc.args[0] if exc.args else None
-        return isinstance(getattr(inner, "reason", inner), NewConnectionError)
-    return False
-
-
 def rate_limited(exc: BaseException, what: str) -> RetryLater:
-    when = reset_time(exc)
-    return RetryLater(
-        f"X's rate limit was reached {what}"
-        + (f"; it resets at {when.isoformat(timespec='seconds')}" if when else "")
-        + f" ({redact(x_words(exc))})",
-        not_before=when,
-        before_send=True,
-    )
+    return transport.rate_limited("X", reset_time(exc), what=what, detail=redact(x_words(exc)))
 
 
 def media_outcome(exc: BaseException, what: str) -> RetryLater | Failed:
@@ -277,8 +254,8 @@ def post_outcome(exc: BaseException) -> RetryLater | Failed | Unknown:
         return Failed(words, auth=is_auth_problem(exc))
     if isinstance(exc, ValueError):  # a 2xx whose body is not the JSON X sends
         return Unknown(redact(f"X's answer to the post could not be read: {exc}"))
-    if never_sent(exc):
-        return RetryLater(redact(f"could not reach X: {exc}"), before_send=True)
+    if transport.never_sent(exc):
+        return transport.unreachable("X", redact(str(exc)))
     if _is_network(exc):
         return Unknown(redact(f"no answer from X after sending the post: {exc}"))
     return Unknown(redact(f"{type(exc).__name__}: {exc}"))

@@ -98,8 +98,8 @@ class XAdapter(Adapter):
 
     platform = X
 
-    def __init__(self, account: str = "default") -> None:
-        super().__init__(account)
+    def __init__(self, account: str = "default", **given: Any) -> None:
+        super().__init__(account, **given)
         #: (user id, username) from ``GET /2/users/me``, asked once per adapter.
         self._me: tuple[str, str] | None = None
 
@@ -108,8 +108,7 @@ class XAdapter(Adapter):
     def _credentials(self) -> Credentials | str:
         from clarion import credentials
 
-        names = (*self.secret_names, *self.setting_names)
-        found = credentials.load("x", self.account, names=names, public=self.setting_names)
+        found = self.credentials()
         base = (found.get("api_base") or xapi.DEFAULT_API_BASE).rstrip("/")
         oauth1 = tuple(found.get(n) for n in OAUTH1_NAMES)
         username = (found.get("username") or "").lstrip("@") or None

@@ -1,0 +1,189 @@
+"""The plain-Python layer of :mod:`clarion.settings`: the snapshot of the ``CLARION_*`` variables
+and the parsing both layers share. Imports nothing but the standard library's ``os``, ``re`` and
+``pathlib``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+__all__ = [
+    "PREFIX",
+    "Environment",
+    "SettingsError",
+    "environ",
+    "parse_adapters",
+    "parse_database_url",
+    "parse_failpoints",
+    "parse_flag",
+    "parse_seconds",
+]
+
+PREFIX = "CLARION_"
+
+DATABASE_URL = "CLARION_DATABASE_URL"
+ENV_FILE = "CLARION_ENV_FILE"
+LOG_STDERR = "CLARION_LOG_STDERR"
+FAILPOINTS = "CLARION_FAILPOINTS"
+ADAPTERS = "CLARION_ADAPTERS"
+
+#: Words that turn a flag off; any other non-empty value turns it on.
+_OFF = frozenset({"0", "false", "no", "off"})
+_NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+_ADAPTER_ENTRY = re.compile(r"(?P<name>\*|[a-z][a-z0-9_]*)=(?P<module>[\w.]+):(?P<attr>\w+)")
+
+
+class SettingsError(ValueError):
+    """One or more ``CLARION_*`` variables hold unusable values; the message names each, with what
+    to write instead."""
+
+    def __init__(self, problems: list[str] | str) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+# -- parsing (shared by the snapshot's accessors and the pydantic model) ---------------------------
+
+
+def parse_flag(raw: str | None) -> bool:
+    """A yes/no variable: unset, empty, ``0``, ``false``, ``no`` or ``off`` is no; anything else
+    yes (as setting it to any value always meant)."""
+    word = (raw or "").strip().lower()
+    return bool(word) and word not in _OFF
+
+
+def parse_seconds(variable: str, raw: str) -> float:
+    """A positive number of seconds; :class:`SettingsError` naming ``variable`` otherwise."""
+    try:
+        seconds = float(raw.strip())
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise SettingsError(
+            f"{variable}={raw!r} is not a number of seconds; write a positive number such as 30"
+        )
+    return seconds
+
+
+def parse_failpoints(raw: str | None) -> frozenset[str]:
+    """The comma-separated names in ``CLARION_FAILPOINTS`` (blanks around them ignored)."""
+    return frozenset(filter(None, (part.strip() for part in (raw or "").split(","))))
+
+
+def parse_adapters(raw: str | None) -> dict[str, str]:
+    """``CLARION_ADAPTERS`` (``x=package.module:Class,*=package.module:Class``): platform (or
+    ``*``: every platform) -> "module:Class". A later entry for the same platform wins."""
+    found: dict[str, str] = {}
+    bad: list[str] = []
+    for entry in filter(None, (part.strip() for part in (raw or "").split(","))):
+        m = _ADAPTER_ENTRY.fullmatch(entry.replace(" ", ""))
+        if m is None:
+            bad.append(entry)
+        else:
+            found[m["name"]] = f"{m['module']}:{m['attr']}"
+    if bad:
+        listed = ", ".join(repr(b) for b in bad)
+        raise SettingsError(
+            f"{ADAPTERS} holds {listed}, not PLATFORM=package.module:Class; write entries like "
+            "x=my_package.adapters:XAdapter, separated by commas (* for every platform)"
+        )
+    return found
+
+
+def parse_database_url(raw: str | None) -> str | None:
+    """The ledger's URL: ``postgresql://...`` or ``sqlite:///path``; None when unset."""
+    url = (raw or "").strip()
+    if not url:
+        return None
+    if not url.startswith(("postgresql://", "postgres://", "sqlite:///")):
+        raise SettingsError(
+            f"{DATABASE_URL} must start with postgresql:// or sqlite:///; "
+            f"it starts with {url.split(':', 1)[0]!r}."
+        )
+    return url
+
+
+def platform_variable(platform: str, name: str) -> str:
+    """``CLARION_<PLATFORM>_<NAME>``: a variable a platform reads for all its accounts."""
+    parts = (_NOT_ALNUM.sub("_", part).strip("_").upper() for part in (platform, name))
+    return PREFIX + "_".join(parts)
+
+
+# -- the snapshot ----------------------------------------------------------------------------------
+
+
+class Environment(Mapping[str, str]):
+    """The ``CLARION_*`` variables at one moment: name -> value, empty values left out."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._values = {k: v for k, v in values.items() if k.startswith(PREFIX) and v and v.strip()}
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:  # names only: values may be secrets
+        return f"Environment({sorted(self._values)})"
+
+    @property
+    def database_url(self) -> str | None:
+        """``CLARION_DATABASE_URL`` as written (the ledger checks its form and says what is
+        wrong: :func:`parse_database_url`); None when unset."""
+        raw = self._values.get(DATABASE_URL)
+        return raw.strip() if raw else None
+
+    @property
+    def env_file(self) -> Path:
+        """The ``.env`` file to read: ``CLARION_ENV_FILE``, default ``./.env``, made absolute."""
+        return Path(self._values.get(ENV_FILE, "").strip() or ".env").expanduser().absolute()
+
+    @property
+    def log_stderr(self) -> bool:
+        """``CLARION_LOG_STDERR``: log to the terminal as well as to the file."""
+        return parse_flag(self._values.get(LOG_STDERR))
+
+    @property
+    def failpoints(self) -> frozenset[str]:
+        """``CLARION_FAILPOINTS``: where a test makes the process kill itself."""
+        return parse_failpoints(self._values.get(FAILPOINTS))
+
+    @property
+    def adapters(self) -> dict[str, str]:
+        """``CLARION_ADAPTERS``: platform (or ``*``) -> "module:Class"; :class:`SettingsError`
+        when an entry is not of that form."""
+        return parse_adapters(self._values.get(ADAPTERS))
+
+    def timeout(self, platform: str) -> float | None:
+        """``CLARION_<PLATFORM>_TIMEOUT`` in seconds; None when unset; :class:`SettingsError`
+        when it is not a positive number."""
+        variable = platform_variable(platform, "timeout")
+        raw = self._values.get(variable)
+        return None if raw is None else parse_seconds(variable, raw)
+
+    def platform_value(self, platform: str, name: str) -> str | None:
+        """``CLARION_<PLATFORM>_<NAME>`` (stripped), None when unset."""
+        raw = self._values.get(platform_variable(platform, name))
+        return raw.strip() if raw else None
+
+    def timeouts(self) -> dict[str, str]:
+        """Every ``CLARION_<PLATFORM>_TIMEOUT`` as written: lower-case platform -> value."""
+        return {
+            k[len(PREFIX) : -len("_TIMEOUT")].lower(): v
+            for k, v in self._values.items()
+            if k.endswith("_TIMEOUT") and len(k) > len(PREFIX) + len("_TIMEOUT")
+        }
+
+
+def environ(values: Mapping[str, str] | None = None) -> Environment:
+    """A snapshot of the process environment's ``CLARION_*`` variables (or of ``values``)."""
+    return Environment(os.environ if values is None else values)
