@@ -9,6 +9,7 @@ from clarion.cli.schedule import to_ledger
 from clarion.engine import Engine, RunOptions, RunReport
 from clarion.ledger.rows import SyncReport, ms
 from clarion.ledger.store import Ledger
+from clarion.render.cards import prepare
 from tests.fakes import factory
 
 WEEK = """\
@@ -42,7 +43,7 @@ def schedule(
 ) -> list[SyncReport]:
     path = folder / name
     path.write_text(textwrap.dedent(text))
-    result = check_files([path], [name])
+    result = check_files([path], [name], prepare=prepare)
     assert result.ok, result.problems
     reports = []
     for loaded in result.campaigns:

@@ -338,9 +338,9 @@ def test_a_scheduled_card_is_sent_and_checked_again_at_send_time(
         schedule(ledger, tmp_path, week)
         row = ledger.get("week:nichola:mastodon")
         assert row is not None
-        (card,) = row.payload["images"]
-        assert card["path"].startswith(".clarion/cards/") and card["alt"].startswith("“Co-prod")
-        assert Path(card["file"]).is_file()
+        (card,) = row.delivery.media
+        assert card.path.startswith(".clarion/cards/") and card.alt.startswith("“Co-prod")
+        assert Path(card.file).is_file()
         report = run(ledger, "2022-07-04T11:00:00Z")
         assert [(r.key, r.state) for r in report.results] == [
             ("week:nichola:mastodon", State.PUBLISHED)
@@ -351,7 +351,7 @@ def test_a_scheduled_card_is_sent_and_checked_again_at_send_time(
         assert [(c.key, c.what) for c in changes] == [("week:grace:mastodon", "updated")]
         grace = ledger.get("week:grace:mastodon")
         assert grace is not None
-        new_card = Path(grace.payload["images"][0]["file"])
+        new_card = Path(grace.delivery.media[0].file)
         new_card.unlink()  # the cache was cleaned after scheduling
         report = run(ledger, "2022-07-04T15:00:00Z")
         (result,) = report.results
