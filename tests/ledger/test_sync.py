@@ -220,3 +220,55 @@ def test_view_states_include_deliveries_removed_from_the_file(
     state, url, _ = seen["week:launch:mastodon"]
     assert state == State.PUBLISHED and url is not None and url.startswith("https://fake.example")
     assert ledger.view_states([]) == {}
+
+
+def test_a_schema_1_ledger_is_migrated_and_its_rows_still_read(tmp_path: Path) -> None:
+    from clarion.ledger import open_ledger
+    from clarion.ledger.db import SQLiteDatabase
+    from clarion.ledger.schema import MIGRATIONS, statements
+
+    path = tmp_path / "old.sqlite3"
+    db = SQLiteDatabase(path)
+    with db.transaction():
+        db.execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+            "applied_ms BIGINT NOT NULL)"
+        )
+        for statement in statements(MIGRATIONS[0], "sqlite"):
+            db.execute(statement)
+        db.execute("INSERT INTO schema_migrations VALUES (1, 'first', 0)")
+        db.execute(
+            "INSERT INTO campaigns VALUES ('week', 'Test Week', ?, 'Europe/London', 900000, 0, 0)",
+            (str(tmp_path / "week.yaml"),),
+        )
+        payload = {
+            "text": "Day three",
+            "at": "2022-07-06T09:00:00+01:00",
+            "length": 9,
+            "limit": 500,
+            "images": [{"path": "pic.png", "alt": "A picture", "file": "/x/pic.png"}],
+        }
+        db.execute(
+            "INSERT INTO deliveries (key, campaign, post, platform, account, due_ms, grace_ms, "
+            "thread_index, payload, payload_hash, state, created_ms, updated_ms) VALUES "
+            "('week:day3:mastodon', 'week', 'day3', 'mastodon', 'default', 1657094400000, "
+            "900000, 0, ?, 'old', 'cancelled', 0, 0)",
+            (json.dumps(payload),),
+        )
+        db.execute(
+            "INSERT INTO events (delivery_id, at_ms, actor, from_state, to_state, reason) "
+            "VALUES (1, 0, 'old', 'pending', 'cancelled', 'removed from the campaign file')"
+        )
+    db.close()
+    ledger = open_ledger(f"sqlite:///{path}")
+    try:
+        row = ledger.get("week:day3:mastodon")
+        assert row is not None
+        assert row.delivery.zone == "Europe/London" and row.text == "Day three"
+        assert [(m.path, m.alt, m.file) for m in row.delivery.media] == [
+            ("pic.png", "A picture", "/x/pic.png")
+        ]
+        assert row.cancelled_by == CancelledBy.FILE and row.content_hash is None
+        assert row.delivery.at.isoformat() == "2022-07-06T09:00:00+01:00"
+    finally:
+        ledger.close()

@@ -78,12 +78,21 @@ class Ledger:
 
     def events(self, key: str) -> list[Event]:
         return [
-            Event(r[0], r[1], State(r[2]) if r[2] else None, State(r[3]), r[4])
-            for r in self.db.query(q.EVENTS_OF, (key,))
+            Event(
+                int(r["at_ms"]),
+                r["actor"],
+                State(r["from_state"]) if r["from_state"] else None,
+                State(r["to_state"]),
+                r["reason"],
+            )
+            for r in self.db.records(q.EVENTS_OF, (key,))
         ]
 
     def campaigns(self) -> list[CampaignInfo]:
-        return [CampaignInfo(r[0], r[1], r[2], bool(r[3])) for r in self.db.query(q.CAMPAIGNS)]
+        return [
+            CampaignInfo(r["slug"], r["name"], r["timezone"], bool(r["paused"]))
+            for r in self.db.records(q.CAMPAIGNS)
+        ]
 
     def campaign_folder(self, slug: str) -> Path | None:
         """The folder of the campaign file the campaign was last scheduled from."""
@@ -95,7 +104,10 @@ class Ledger:
         return {State(r[0]): int(r[1]) for r in rows}
 
     def paused_accounts(self) -> list[PausedAccount]:
-        return [PausedAccount(r[0], r[1], r[2] or "") for r in self.db.query(q.PAUSED_ACCOUNTS)]
+        return [
+            PausedAccount(r["platform"], r["account"], r["reason"] or "")
+            for r in self.db.records(q.PAUSED_ACCOUNTS)
+        ]
 
     def accounts_in_use(self) -> list[tuple[str, str]]:
         """(platform, account) of every account with deliveries still to go, or paused."""
