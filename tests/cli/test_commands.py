@@ -68,14 +68,14 @@ def test_validate_json(runner: CliRunner, tmp_path: Path) -> None:
     path = write(tmp_path, HEAD.replace("Europe/London", "Nowhere/Town") + POST)
     result = runner.invoke(cli, ["validate", "--format", "json", path])
     assert result.exit_code == 1
-    problems = json.loads(result.output)
+    problems = json.loads(result.stdout)
     assert problems == [{"file": path, "line": 3, "column": 11, "message": problems[0]["message"]}]
     assert "Nowhere/Town" in problems[0]["message"]
 
 
 def test_validate_json_when_valid_is_an_empty_list(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["validate", "--format", "json", str(EXAMPLE)])
-    assert result.exit_code == 0 and json.loads(result.output) == []
+    assert result.exit_code == 0 and json.loads(result.stdout) == []
 
 
 def test_usage_errors_exit_2(runner: CliRunner) -> None:
@@ -97,7 +97,7 @@ def test_validate_a_folder_reads_every_campaign(runner: CliRunner, tmp_path: Pat
 def test_preview_json_contract(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["preview", "--format", "json", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
-    items = json.loads(result.output)
+    items = json.loads(result.stdout)
     assert items, "the example has deliveries"
     keys = {
         "key",
@@ -112,6 +112,7 @@ def test_preview_json_contract(runner: CliRunner) -> None:
         "images",
         "thread_index",
         "reply_to",
+        "state",
     }
     for item in items:
         assert set(item) == keys
@@ -140,7 +141,7 @@ def test_preview_filters(runner: CliRunner) -> None:
         "2022-07-05",
         str(EXAMPLE),
     ]
-    items = json.loads(runner.invoke(cli, args).output)
+    items = json.loads(runner.invoke(cli, args).stdout)
     assert items and {i["platform"] for i in items} == {"x"}
     assert {i["at"][:10] for i in items} == {"2022-07-05"}
 
@@ -148,7 +149,7 @@ def test_preview_filters(runner: CliRunner) -> None:
 def test_preview_table_shows_days_times_platforms_and_lengths(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["preview", str(EXAMPLE)])
     assert result.exit_code == 0, result.output
-    out = result.output
+    out = result.stdout
     assert "Monday 4 July 2022" in out and "Saturday 9 July 2022" in out
     assert "09:00 (+01:00)" in out
     assert "Mastodon" in out and "Bluesky" in out
@@ -177,7 +178,7 @@ def test_init_writes_a_valid_starter(runner: CliRunner, tmp_path: Path) -> None:
 
 def test_schema_is_json_schema_for_the_model(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["schema"])
-    schema = json.loads(result.output)
+    schema = json.loads(result.stdout)
     assert schema["title"].startswith("Clarion campaign")
     assert {"version", "name", "timezone", "dates", "platforms", "posts"} <= set(
         schema["properties"]

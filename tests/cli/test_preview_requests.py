@@ -22,11 +22,11 @@ def test_preview_requests_equal_the_dry_run_of_each_moment(tmp_path: Path) -> No
     runner = CliRunner()
     preview = runner.invoke(cli, ["preview", str(EXAMPLE), "--format", "requests"], env=env)
     assert preview.exit_code == 0, preview.output
-    planned = json.loads(preview.output)
+    planned = json.loads(preview.stdout)
     assert planned["version"] == 1
     previewed = {r["key"]: r for r in planned["requests"]}
     deliveries = json.loads(
-        runner.invoke(cli, ["preview", str(EXAMPLE), "--format", "json"], env=env).output
+        runner.invoke(cli, ["preview", str(EXAMPLE), "--format", "json"], env=env).stdout
     )
     assert list(previewed) == [d["key"] for d in deliveries]  # one request per delivery, in order
     assert runner.invoke(cli, ["schedule", str(EXAMPLE)], env=env).exit_code == 0
@@ -35,7 +35,7 @@ def test_preview_requests_equal_the_dry_run_of_each_moment(tmp_path: Path) -> No
         out = runner.invoke(
             cli, ["run-due", "--dry-run", "--now", moment, "--format", "json"], env=env
         )
-        for request in json.loads(out.output)["requests"]:
+        for request in json.loads(out.stdout)["requests"]:
             seen.setdefault(request["key"], request)
     assert seen.keys() == previewed.keys()
     for key, request in seen.items():

@@ -106,7 +106,7 @@ def test_thread_parts_are_numbered_in_order() -> None:
     assert block.index("[1/2]") < block.index(parts[0].text) < block.index("[2/2]")
     assert block.index("[2/2]") < block.index(parts[1].text)
     launch = str(events[expected_uid(parts[0].campaign, "launch")]["DESCRIPTION"])
-    (image,) = next(d for d in result.deliveries if d.post == "launch").images
+    (image,) = next(d for d in result.deliveries if d.post == "launch").media
     assert f"Image {image.path}: {image.alt}" in launch
 
 
