@@ -31,7 +31,7 @@ from markupsafe import Markup
 from clarion import platforms
 from clarion.render import _html_card
 from clarion.render._html_card import label
-from clarion.render.seen import WORDS
+from clarion.render.seen import summary
 
 if TYPE_CHECKING:
     import jinja2
@@ -140,7 +140,7 @@ def render(
             lazy=0 if inline else len(built) - 1,
             total=len(chosen),
             posts=len({(d.campaign, d.post) for d in chosen}),
-            states=_states(chosen, view),
+            states=summary(chosen, view.seen),
             span=_span(chosen),
             platforms=[(n, label(n), c) for n, c in counts.items() if c],
             platform_css=_html_card.platform_css([*platforms.NAMES, *counts]),
@@ -316,16 +316,6 @@ def _zone(name: str | None, offset: dt.timedelta | None) -> str:
     sign = "-" if minutes < 0 else "+"
     hours, rest = divmod(abs(minutes), 60)
     return f"{name or ''} (UTC{sign}{hours:02d}:{rest:02d})".lstrip()
-
-
-def _states(chosen: list[Delivery], page: Page) -> str:
-    """ "3 published · 1 cancelled": the ledger's states of the shown deliveries, in words."""
-    counts: dict[str, int] = {}
-    for d in chosen:
-        seen = page.seen(d)
-        if seen is not None:
-            counts[seen.state] = counts.get(seen.state, 0) + 1
-    return " · ".join(f"{n:,} {WORDS.get(s, s).lower()}" for s, n in sorted(counts.items()))
 
 
 def _num(n: int) -> str:

@@ -8,7 +8,7 @@ in the ledger has no states (``None``), which is not the same as "pending".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple
 
 from clarion.delivery import Delivery
@@ -52,3 +52,13 @@ WORDS = {
     "claimed": "Sending",
     "sending": "Sending",
 }
+
+
+def summary(chosen: Iterable[Delivery], seen: Callable[[Delivery], Seen | None]) -> str:
+    """ "3 published · 1 cancelled": the ledger's states of these deliveries, in words."""
+    counts: dict[str, int] = {}
+    for d in chosen:
+        found = seen(d)
+        if found is not None:
+            counts[found.state] = counts.get(found.state, 0) + 1
+    return " · ".join(f"{n:,} {WORDS.get(s, s).lower()}" for s, n in sorted(counts.items()))
