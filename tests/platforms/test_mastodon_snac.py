@@ -412,3 +412,56 @@ def test_snac_server_answers_as_the_host_it_was_set_up_with(snac: SnacServer) ->
     assert snac.host in json.dumps(instance)
     with pytest.raises(HttpError):
         snac.api("GET", "/api/v1/statuses/0000000000nosuchstatus")
+
+
+def test_schedule_after_accounts_check_on_snac_changes_nothing(
+    snac: SnacServer, tmp_path: Path
+) -> None:
+    """Issue 9: `accounts check` saves the real server's limits; the next `schedule` of the
+    unchanged file reported every Mastodon delivery "updated" and reset its attempts."""
+    marker = uuid.uuid4().hex[:8]
+    campaign = tmp_path / "week.yaml"
+    campaign.write_text(
+        textwrap.dedent(
+            f"""\
+            version: 1
+            name: Limits Week
+            slug: limits-{marker}
+            timezone: Europe/London
+            dates: {{start: 2036-07-07, end: 2036-07-12}}
+            platforms: [mastodon]
+            posts:
+              - {{id: launch, at: 2036-07-07 09:00, text: Launch {marker}}}
+              - {{id: day2, at: 2036-07-08 09:00, text: Day two {marker}}}
+            """
+        )
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLARION_")}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        CLARION_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
+        CLARION_MASTODON_BASE_URL=snac.base_url,
+        CLARION_MASTODON_ACCESS_TOKEN=snac.token,
+        XDG_CACHE_HOME=str(tmp_path / "xdg-cache"),
+        NO_COLOR="1",
+    )
+
+    def clarion(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "clarion", *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    first = clarion("schedule", str(campaign))
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "2 added" in first.stdout
+    checked = clarion("accounts", "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert list((tmp_path / "xdg-cache" / "clarion" / "limits").glob("mastodon-*.json"))
+    again = clarion("schedule", str(campaign))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "0 updated" in again.stdout and "2 unchanged" in again.stdout, again.stdout
