@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from clarion.cli.completion import HOW, SHELLS, campaign_files, completion_cmd
+from clarion.cli.completion import HOW, SHELLS, completion_cmd
+from clarion.cli.files import campaign_files
 
 CLARION = Path(sys.executable).parent / "clarion"
 

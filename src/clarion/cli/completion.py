@@ -5,18 +5,14 @@ one comment saying how to install it. When the shell asks for completions, the s
 ``clarion`` with ``_CLARION_COMPLETE=bash_complete`` (zsh_complete, fish_complete) and click
 answers: command names from the lazy registry, choices such as ``--platform`` names (every
 platform :mod:`clarion.platforms` knows, plugins included: :class:`PlatformChoice`), and campaign
-files through :func:`campaign_files` (the ``FILE...`` argument's ``shell_complete``).
+files through :func:`clarion.cli.files.campaign_files` (the ``FILE...`` argument's
+``shell_complete``).
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import click
-from click.shell_completion import CompletionItem, get_completion_class
-
-from clarion.cli.options import CAMPAIGN_SUFFIXES
+from click.shell_completion import get_completion_class
 
 SHELLS = ("bash", "zsh", "fish")
 
@@ -57,61 +53,20 @@ def completion_cmd(shell: str) -> None:
     It completes commands, options, campaign files (*.yaml, *.yml and folders) and platform
     names. The first line of the script says how to install it.
     """
-    text = script(shell)
+    text = script(click.get_current_context().find_root().command, shell)
     click.echo(text, nl=not text.endswith("\n"))
 
 
-def script(shell: str, prog_name: str = "clarion") -> str:
-    """Click's completion script for ``shell``, with a comment on how to install it."""
-    from clarion.cli import cli
-
+def script(root: click.Command, shell: str, prog_name: str = "clarion") -> str:
+    """Click's completion script of ``root`` for ``shell``, with a comment on how to install it.
+    (The script names only the program and its variable: it asks ``clarion`` for every word.)"""
     cls = get_completion_class(shell)
     if cls is None:  # pragma: no cover - SHELLS are all click's
         raise click.UsageError(f"No completion for {shell}.")
     var = f"_{prog_name}_COMPLETE".replace("-", "_").upper()
-    source = cls(cli, {}, prog_name, var).source()
+    source = cls(root, {}, prog_name, var).source()
     comment = f"# {HOW[shell]}"
     first, sep, rest = source.partition("\n")
     if first.startswith("#compdef"):  # zsh needs #compdef on the first line of a saved file
         return f"{first}{sep}{comment}\n{rest}"
     return f"{comment}\n{source}"
-
-
-def campaign_files(incomplete: str) -> list[CompletionItem]:
-    """Campaign files (*.yaml, *.yml) and folders whose names start with ``incomplete``.
-
-    Folders end with ``/``. When the only match is a folder, its own entries are offered
-    instead, so the shell completes into it without adding a space after the ``/``.
-    """
-    found = _entries(incomplete)
-    for _ in range(8):  # a few levels at most (a folder may link to itself)
-        if not (len(found) == 1 and found[0].endswith("/")):
-            break
-        inside = _entries(found[0])
-        if not inside:
-            break
-        found = inside
-    return [CompletionItem(name) for name in found]
-
-
-def _entries(incomplete: str) -> list[str]:
-    head, prefix = os.path.split(incomplete)
-    shown = incomplete[: len(incomplete) - len(prefix)]
-    folder = Path(head).expanduser() if head else Path()
-    out = []
-    try:
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                name = entry.name
-                if not name.startswith(prefix) or (name.startswith(".") and not prefix):
-                    continue
-                try:
-                    if entry.is_dir():
-                        out.append(f"{shown}{name}/")
-                    elif name.endswith(CAMPAIGN_SUFFIXES):
-                        out.append(f"{shown}{name}")
-                except OSError:
-                    continue
-    except OSError:
-        return []
-    return sorted(out)

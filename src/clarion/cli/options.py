@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from clarion.cli.files import CAMPAIGN_SUFFIXES
+from clarion.cli.files import campaign_files as complete
+
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-CAMPAIGN_SUFFIXES = (".yaml", ".yml")
 
 
 def campaign_files(func: F) -> F:
@@ -31,9 +32,7 @@ def campaign_files(func: F) -> F:
 def _complete_campaign_files(
     ctx: click.Context, param: click.Parameter, incomplete: str
 ) -> list[CompletionItem]:
-    """Shell completion: *.yaml and *.yml files, and folders (see clarion.cli.completion)."""
-    from clarion.cli.completion import campaign_files as complete
-
+    """Shell completion: *.yaml and *.yml files, and folders (:mod:`clarion.cli.files`)."""
     return complete(incomplete)
 
 

@@ -29,19 +29,11 @@ from clarion.campaign.cards import (
     style,
 )
 from clarion.campaign.model import QuoteItem
+from clarion.render.cards.drawing import BOLD, MARGIN, REGULAR, draw_png
 
 if TYPE_CHECKING:
     from clarion.campaign.load import Loaded
     from clarion.campaign.problems import Problem
-
-FONTS = Path(__file__).resolve().parents[1] / "fonts"
-REGULAR = FONTS / "DejaVuSans.ttf"
-BOLD = FONTS / "DejaVuSans-Bold.ttf"
-
-#: Margin on every side, as a share of the card's shorter side: no glyph ever touches it.
-MARGIN = 0.06
-#: Largest and smallest size of the quote's letters, as shares of the shorter side.
-MAX_TEXT, MIN_TEXT = 0.074, 0.026
 
 
 def ensure(loaded: Loaded, item: QuoteItem) -> Path:
@@ -92,15 +84,14 @@ def prepare(loaded: Loaded) -> list[Problem]:
 
 
 def draw(item: QuoteItem, st: Style) -> bytes:
-    """The card of ``item`` as PNG bytes (Pillow is imported here, on the first card drawn)."""
-    from clarion.render.cards.drawing import draw_png
-
+    """The card of ``item`` as PNG bytes (Pillow is imported on the first card drawn)."""
     return draw_png(item, st)
 
 
 __all__ = [
     "BOLD",
     "CACHE",
+    "MARGIN",
     "MIME",
     "REGULAR",
     "RENDERER_VERSION",

@@ -6,12 +6,21 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from clarion.campaign.cards import RGB, CardError, Style
 from clarion.campaign.model import QuoteItem
-from clarion.render.cards import BOLD, MARGIN, MAX_TEXT, MIN_TEXT, REGULAR, RGB, CardError, Style
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
     from PIL.ImageFont import FreeTypeFont
+
+FONTS = Path(__file__).resolve().parents[1] / "fonts"
+REGULAR = FONTS / "DejaVuSans.ttf"
+BOLD = FONTS / "DejaVuSans-Bold.ttf"
+
+#: Margin on every side, as a share of the card's shorter side: no glyph ever touches it.
+MARGIN = 0.06
+#: Largest and smallest size of the quote's letters, as shares of the shorter side.
+MAX_TEXT, MIN_TEXT = 0.074, 0.026
 
 
 class Font:
