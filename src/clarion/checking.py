@@ -162,7 +162,7 @@ def check(
     out: list[Problem] = []
     add = validate.adder(loaded, out)
     platform_for = limits.for_account
-    validate.check(loaded, platform_for, add)
+    validate.check(loaded, add)
     if c.quotes is not None and (c.quotes.card or any(q.short for q in c.quotes.items)):
         drawn = prepare is not None and c.quotes.card is not None
         if drawn and prepare is not None:

@@ -27,10 +27,3 @@ class Problem(NamedTuple):
             "message": self.message,
         }
 
-
-class CampaignError(Exception):
-    """A campaign could not be used; carries every problem found."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        super().__init__("\n".join(str(p) for p in problems))
-        self.problems = problems

@@ -31,7 +31,7 @@ _LINK = re.compile(r"^https?://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 PlatformFor = Callable[[str, str], type[Platform]]
 
 
-def check(loaded: Loaded, platform_for: PlatformFor, add: AddFn) -> None:
+def check(loaded: Loaded, add: AddFn) -> None:
     """Every problem of one loaded campaign that needs no drawn card, no plan and no image file:
     time zone, dates, times, platforms, hashtags, ids, templates, accounts, quotes, links."""
     c = loaded.campaign
