@@ -26,4 +26,3 @@ class Problem(NamedTuple):
             "column": self.column,
             "message": self.message,
         }
-
