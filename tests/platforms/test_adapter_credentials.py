@@ -126,4 +126,3 @@ def test_missing_credentials_are_named_by_the_shared_helper(
     assert "CLARION_MASTODON_PRESS_BASE_URL and CLARION_MASTODON_PRESS_ACCESS_TOKEN" in (
         outcome.reason
     )
-
