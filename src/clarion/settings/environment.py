@@ -1,6 +1,6 @@
 """The plain-Python layer of :mod:`clarion.settings`: the snapshot of the ``CLARION_*`` variables
-and the parsing both layers share. Imports nothing but the standard library's ``os``, ``re`` and
-``pathlib``.
+and the parsing both layers share. Imports nothing but ``os`` and ``re``, which every Python start
+has loaded (not even ``pathlib``: ``clarion --help`` may read the ledger's variable from here).
 """
 
 from __future__ import annotations
@@ -8,7 +8,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "PREFIX",
@@ -145,6 +148,8 @@ class Environment(Mapping[str, str]):
     @property
     def env_file(self) -> Path:
         """The ``.env`` file to read: ``CLARION_ENV_FILE``, default ``./.env``, made absolute."""
+        from pathlib import Path
+
         return Path(self._values.get(ENV_FILE, "").strip() or ".env").expanduser().absolute()
 
     @property
