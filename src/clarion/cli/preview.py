@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from clarion.cli.completion import PlatformChoice
 from clarion.cli.context import AppContext, pass_app
 from clarion.cli.options import campaign_files, output_format
-from clarion.platforms import NAMES
 
 if TYPE_CHECKING:
     from clarion.delivery import Delivery
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     "--platform",
     "only",
     multiple=True,
-    type=click.Choice(NAMES),
+    type=PlatformChoice(),
     help="Show only this platform (repeat for several).",
 )
 @click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day to show.")

@@ -35,12 +35,6 @@ class State(StrEnum):
 WAITING = (State.PENDING, State.RETRY)
 #: Held by a run right now.
 IN_FLIGHT = (State.CLAIMED, State.SENDING)
-#: Not finished: a run or a person still has something to do.
-ACTIVE = (*WAITING, *IN_FLIGHT, State.UNCONFIRMED, State.PAUSED)
-#: Finished: nothing more will happen unless a person says so.
-FINAL = (State.PUBLISHED, State.FAILED, State.MISSED, State.CANCELLED)
-#: Where the platform may already have the post: Clarion never re-sends these on its own.
-MAYBE_SENT = (State.SENDING, State.UNCONFIRMED, State.PUBLISHED)
 #: Shown to people as needing attention.
 ATTENTION = (State.FAILED, State.UNCONFIRMED, State.MISSED)
 

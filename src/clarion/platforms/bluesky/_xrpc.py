@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from typing import Any, NamedTuple
 
 POST = "app.bsky.feed.post"
@@ -20,8 +19,6 @@ _S32 = "234567abcdefghijklmnopqrstuvwxyz"
 _TID_BASE_US = 1_672_531_200_000_000
 _TID_SPAN_US = 1 << 45
 
-_AT_URI = re.compile(r"^at://(?P<repo>[^/]+)/(?P<collection>[^/]+)/(?P<rkey>[^/?#]+)$")
-
 
 def post_rkey(idempotency_key: str) -> str:
     """The record key of a delivery's post: a valid TID (13 characters, base32-sortable) that is
@@ -32,17 +29,6 @@ def post_rkey(idempotency_key: str) -> str:
     micros = _TID_BASE_US + (bits >> 10) % _TID_SPAN_US
     tid = (micros << 10) | (bits & 0x3FF)
     return "".join(_S32[(tid >> (5 * i)) & 31] for i in reversed(range(13)))
-
-
-class AtUri(NamedTuple):
-    repo: str
-    collection: str
-    rkey: str
-
-
-def parse_at_uri(uri: str) -> AtUri | None:
-    m = _AT_URI.match(uri.strip())
-    return AtUri(m["repo"], m["collection"], m["rkey"]) if m else None
 
 
 def post_address(address: str) -> tuple[str, str] | None:
