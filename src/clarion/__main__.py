@@ -1,3 +1,3 @@
-from clarion.cli import main
+from clarion.entry import main
 
 main()

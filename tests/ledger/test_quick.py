@@ -66,3 +66,42 @@ def test_durations() -> None:
             assert "is not a duration" in str(exc)
         else:
             raise AssertionError(bad)
+
+
+def test_the_console_script_answers_the_idle_tick_without_click(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    ledger = open_ledger(url)
+    schedule(ledger, tmp_path)  # the 2022 example: every post is past, so not idle
+    ledger.close()
+    idle = f"sqlite:///{tmp_path / 'empty.sqlite3'}"  # never created: nothing scheduled
+    code = (
+        "import sys; sys.argv = ['clarion', *sys.argv[1:]]\n"
+        "from clarion.entry import main\nmain()\n"
+        "print('loaded:', [m for m in ('click', 'clarion.cli') if m in sys.modules])"
+    )
+    for argv in (["--database", idle, "run-due"], [f"--database={idle}", "run-due"]):
+        out = subprocess.run(
+            [sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=ROOT
+        )
+        assert (out.returncode, out.stdout, out.stderr) == (0, "loaded: []\n", "")
+
+
+def test_the_idle_tick_leaves_everything_else_to_the_command_line(tmp_path: Path) -> None:
+    from clarion.entry import idle_tick
+
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    ledger = open_ledger(url)
+    schedule(ledger, tmp_path)
+    ledger.close()
+    assert not idle_tick(["--database", url, "run-due"])  # posts are due (and late)
+    empty = f"sqlite:///{tmp_path / 'none.sqlite3'}"
+    assert idle_tick(["--database", empty, "run-due"])
+    for argv in (
+        ["--database", empty, "run-due", "--dry-run"],
+        ["--database", empty, "run-due", "--catch-up"],
+        ["--database", empty, "status"],
+        ["run-due", "--help"],
+        ["--database", "postgresql://u:p@127.0.0.1/db", "run-due"],
+        [],
+    ):
+        assert not idle_tick(argv), argv

@@ -10,9 +10,10 @@ stays cheap; its submodules are imported when used.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from clarion.settings.environment import environ
 
 if TYPE_CHECKING:
     from clarion.ledger.db import Database
@@ -30,7 +31,7 @@ def default_path() -> Path:
 def database(url: str | None = None) -> Database:
     from clarion.ledger.db import LedgerError, PostgresDatabase, SQLiteDatabase
 
-    url = url or os.environ.get("CLARION_DATABASE_URL") or ""
+    url = url or environ().database_url or ""
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresDatabase(url)
     if url.startswith("sqlite:///"):

@@ -12,6 +12,8 @@ import sqlite3
 import sys
 from pathlib import Path
 
+from clarion.settings.environment import environ
+
 #: The schema version this code writes; an older ledger takes the full path (which migrates).
 #: (A test checks it equals clarion.ledger.schema.LATEST; importing that here would cost time.)
 SCHEMA_VERSION = 2
@@ -19,7 +21,7 @@ SCHEMA_VERSION = 2
 
 def sqlite_path(url: str | None) -> Path | None:
     """The SQLite file a ledger URL names (the default location when unset); None otherwise."""
-    url = url or os.environ.get("CLARION_DATABASE_URL") or ""
+    url = url or environ().database_url or ""
     if url.startswith("sqlite:///"):
         return Path(url[len("sqlite:///") :])
     if url:
