@@ -97,12 +97,7 @@ def _check_timezone(c: Campaign, add: AddFn) -> bool:
 
 
 def _unknown_platform(name: str) -> str:
-    import difflib
-
-    hint = platforms.ALIASES.get(name.lower())
-    if hint is None:
-        close = difflib.get_close_matches(name.lower(), platforms.NAMES, n=1)
-        hint = close[0] if close else None
+    hint = platforms.suggest(name)
     known = ", ".join(platforms.NAMES)
     return (
         f"Clarion doesn't know the platform `{name}`."

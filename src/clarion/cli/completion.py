@@ -36,6 +36,16 @@ class PlatformChoice(click.Choice[str]):
     def choices(self, value: object) -> None:
         """Ignored: the choices are always the registry's."""
 
+    def get_invalid_choice_message(self, value: object, ctx: click.Context | None) -> str:
+        from clarion import platforms
+
+        hint = platforms.suggest(str(value))
+        return (
+            f"Clarion doesn't know the platform {value!r}."
+            + (f" Did you mean {hint!r}?" if hint else "")
+            + f" Platforms: {', '.join(self.choices)}."
+        )
+
 
 #: One line on how to install each shell's script.
 HOW = {

@@ -215,6 +215,17 @@ NAMES: Sequence[str] = _Names()
 ALIASES: Mapping[str, str] = _Aliases()
 
 
+def suggest(name: str) -> str | None:
+    """The known platform someone probably meant by ``name`` (an alias, or a close spelling)."""
+    import difflib
+
+    hint = ALIASES.get(name.lower())
+    if hint is None:
+        close = difflib.get_close_matches(name.lower(), names(), n=1)
+        hint = close[0] if close else None
+    return hint
+
+
 def names() -> tuple[str, ...]:
     """Every known platform's name, in order."""
     return tuple(REGISTRY)
