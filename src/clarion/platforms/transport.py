@@ -19,7 +19,7 @@ import sys
 
 from clarion.platforms.outcomes import RetryLater
 
-__all__ = ["never_sent", "rate_limited", "reset_words", "unreachable"]
+__all__ = ["never_sent", "rate_limited", "reset_time", "reset_words", "unreachable"]
 
 
 def _transport_error(exc: BaseException) -> BaseException | None:
@@ -72,6 +72,40 @@ def never_sent(exc: BaseException) -> bool:
 def unreachable(label: str, words: str) -> RetryLater:
     """The outcome of a request that never reached ``label`` ("X", "the Mastodon server")."""
     return RetryLater(f"could not reach {label}: {words}", before_send=True)
+
+
+#: Headers that give a rate limit's reset as epoch seconds (X's, and the IETF draft's on Bluesky).
+RESET_HEADERS = ("x-rate-limit-reset", "ratelimit-reset", "x-ratelimit-reset")
+
+
+def reset_time(headers: object, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When a refused request may be sent again, from the answer's headers: ``Retry-After`` (delay
+    seconds or an HTTP date, RFC 9110 §10.2.3) and the reset headers (epoch seconds); the latest
+    of those present, since each is a "not before". None when none is given or readable.
+
+    ``headers`` is any case-insensitive mapping (``requests``' and ``httpx``'s) or a plain dict."""
+    get = getattr(headers, "get", None)
+    if not callable(get):
+        return None
+    now = now or dt.datetime.now(dt.UTC)
+    found: list[dt.datetime] = []
+    for name in RESET_HEADERS:
+        value = str(get(name) or "").strip()
+        if value.isdigit():
+            found.append(dt.datetime.fromtimestamp(int(value), dt.UTC))
+    after = str(get("retry-after") or "").strip()
+    if after.isdigit():
+        found.append(now + dt.timedelta(seconds=int(after)))
+    elif after:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(after)
+        except (TypeError, ValueError, IndexError):
+            when = None
+        if when is not None and when.tzinfo is not None:
+            found.append(when.astimezone(dt.UTC))
+    return max(found) if found else None
 
 
 def reset_words(when: dt.datetime, now: dt.datetime | None = None) -> str:

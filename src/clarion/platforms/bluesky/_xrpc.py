@@ -100,17 +100,6 @@ def describe(exc: BaseException) -> str:
     return " <- ".join(chain)
 
 
-def rate_limit_reset(headers: dict[str, str]) -> dt.datetime | None:
-    """When the limit resets: ``ratelimit-reset`` (epoch seconds) or ``retry-after`` (seconds)."""
-    reset = headers.get("ratelimit-reset")
-    if reset and reset.strip().isdigit():
-        return dt.datetime.fromtimestamp(int(reset), dt.UTC)
-    after = headers.get("retry-after")
-    if after and after.strip().isdigit():
-        return dt.datetime.now(dt.UTC) + dt.timedelta(seconds=int(after))
-    return None
-
-
 def strip_types(value: Any) -> Any:
     """``value`` without SDK wrappers: DotDict/pydantic models to plain dicts and lists."""
     to_dict = getattr(value, "to_dict", None)

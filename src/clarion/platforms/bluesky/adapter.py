@@ -262,7 +262,7 @@ class BlueskyAdapter(Adapter):
             return Failed(f"Bluesky refused the credentials: {words}", auth=True)
         if err.status == 429 or err.error == "RateLimitExceeded":
             return transport.rate_limited(
-                "Bluesky", _xrpc.rate_limit_reset(err.headers), detail=words
+                "Bluesky", transport.reset_time(err.headers), detail=words
             )
         if err.status == 413 or err.error in ("BlobTooLarge", "PayloadTooLarge"):
             return Failed(f"Bluesky refused an image as too large: {words}")

@@ -197,11 +197,8 @@ def is_auth_problem(exc: BaseException) -> bool:
 
 
 def reset_time(exc: BaseException) -> dt.datetime | None:
-    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
-    reset = headers.get("x-rate-limit-reset")
-    if reset and str(reset).isdigit():
-        return dt.datetime.fromtimestamp(int(reset), dt.UTC)
-    return None
+    """When X lets the request be sent again (``x-rate-limit-reset``, ``Retry-After``)."""
+    return transport.reset_time(getattr(getattr(exc, "response", None), "headers", None))
 
 
 def rate_limited(exc: BaseException, what: str) -> RetryLater:
