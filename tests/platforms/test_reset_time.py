@@ -34,7 +34,16 @@ def test_the_latest_not_before_wins() -> None:
 
 
 def test_nothing_readable_is_none() -> None:
-    for headers in ({}, {"retry-after": "soon"}, {"retry-after": "-5"}, None, "x"):
+    huge = "9" * 40  # beyond any date: unreadable, never a traceback
+    for headers in (
+        {},
+        {"retry-after": "soon"},
+        {"retry-after": "-5"},
+        {"retry-after": huge},
+        {"x-rate-limit-reset": huge},
+        None,
+        "x",
+    ):
         assert reset_time(headers, NOW) is None
 
 

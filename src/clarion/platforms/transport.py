@@ -14,6 +14,7 @@ exist if it is, so this module never imports either.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 
@@ -92,10 +93,13 @@ def reset_time(headers: object, now: dt.datetime | None = None) -> dt.datetime |
     for name in RESET_HEADERS:
         value = str(get(name) or "").strip()
         if value.isdigit():
-            found.append(dt.datetime.fromtimestamp(int(value), dt.UTC))
+            # a reset beyond any date is unreadable, like a missing header
+            with contextlib.suppress(OverflowError, ValueError, OSError):
+                found.append(dt.datetime.fromtimestamp(int(value), dt.UTC))
     after = str(get("retry-after") or "").strip()
     if after.isdigit():
-        found.append(now + dt.timedelta(seconds=int(after)))
+        with contextlib.suppress(OverflowError):
+            found.append(now + dt.timedelta(seconds=int(after)))
     elif after:
         from email.utils import parsedate_to_datetime
 
