@@ -65,9 +65,13 @@ class AccountStatus:
     account: str
     ok: bool
     posts_as: str | None = None
+    #: When the key stops working, as people read it ("2026-07-01 09:00 UTC"); None: never/unknown.
     expires: str | None = None
     problem: str | None = None
     details: dict[str, str] = field(default_factory=dict)
+    #: The same instant as :attr:`expires`, aware UTC, for warnings and alerts ("expires within
+    #: 7 days"); None when the key does not expire or the platform does not say.
+    expires_at: dt.datetime | None = None
 
 
 class Adapter(ABC):
