@@ -103,6 +103,48 @@ MIGRATIONS: tuple[Migration, ...] = (
         WHERE state = 'cancelled'
         """,
     ),
+    Migration(
+        3,
+        "alerts: what was told to whom (once only), account checks, digests",
+        """
+        CREATE TABLE alerts (
+            id          {ID},
+            subject     TEXT NOT NULL UNIQUE,
+            kind        TEXT NOT NULL,
+            delivery_id {BIGINT},
+            generation  INTEGER NOT NULL DEFAULT 0,
+            title       TEXT NOT NULL,
+            body        TEXT NOT NULL,
+            created_ms  {BIGINT} NOT NULL
+        );
+        CREATE INDEX alerts_delivery ON alerts (delivery_id, kind, generation);
+        CREATE INDEX alerts_created ON alerts (kind, created_ms);
+        CREATE TABLE alert_sends (
+            alert_id    {BIGINT} NOT NULL REFERENCES alerts(id),
+            target      TEXT NOT NULL,
+            label       TEXT NOT NULL,
+            attempts    INTEGER NOT NULL DEFAULT 0,
+            next_ms     {BIGINT},
+            sent_ms     {BIGINT},
+            error       TEXT,
+            updated_ms  {BIGINT} NOT NULL,
+            PRIMARY KEY (alert_id, target)
+        );
+        CREATE INDEX alert_sends_waiting ON alert_sends (sent_ms, next_ms);
+        CREATE TABLE account_checks (
+            subject     TEXT PRIMARY KEY,
+            kind        TEXT NOT NULL,
+            campaign    TEXT,
+            platform    TEXT NOT NULL,
+            account     TEXT NOT NULL,
+            checked_ms  {BIGINT} NOT NULL,
+            ok          INTEGER,
+            problem     TEXT,
+            expires_ms  {BIGINT}
+        );
+        CREATE INDEX account_checks_of ON account_checks (kind, campaign, platform, account)
+        """,
+    ),
 )
 
 
