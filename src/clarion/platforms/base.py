@@ -123,6 +123,42 @@ class CardStyle:
         return "\n".join(rules)
 
 
+#: What a :class:`WriteLimit` counts (the keys of :meth:`Platform.write_cost`).
+POSTS = "posts"
+REQUESTS = "requests"
+MEDIA_UPLOADS = "media uploads"
+POINTS = "points"
+
+
+class WriteLimit(NamedTuple):
+    """One of a platform's published limits on writing: at most ``most`` ``unit`` in any
+    ``window_s`` seconds (a sliding window)."""
+
+    most: int
+    window_s: int
+    #: :data:`POSTS`, :data:`REQUESTS`, :data:`MEDIA_UPLOADS` or :data:`POINTS`.
+    unit: str
+    #: Empty: each account has its own allowance. Otherwise what the platform's accounts share
+    #: it through, in words ("one developer app"): every account of the platform counts together.
+    shared: str = ""
+    #: Anything a person should know about the figure ("a server's default; yours may differ").
+    note: str = ""
+
+
+class Prices(NamedTuple):
+    """What a platform charges for writing, in thousandths of a US dollar (mills), and when
+    Clarion's figures were last checked against the platform's price list."""
+
+    post: int
+    #: A post whose text contains a link.
+    post_with_link: int
+    #: Setting one image's alt text (a request of its own), 0 when free.
+    alt_text: int
+    #: The date the figures were checked (ISO), and where.
+    checked: str
+    source: str
+
+
 class Platform:
     """A social platform. Subclasses set every ``ClassVar`` without a default."""
 
@@ -163,6 +199,14 @@ class Platform:
     #: with an ellipsis; None: links show as written.
     shown_url_chars: ClassVar[int | None] = None
 
+    # --- write limits and prices ------------------------------------------------------------
+
+    #: The platform's published limits on writing (``validate`` and ``accounts check`` warn
+    #: before the week when a plan would go over one); empty: none known.
+    write_limits: ClassVar[tuple[WriteLimit, ...]] = ()
+    #: What writing costs, where the platform charges for it (None: it does not).
+    prices: ClassVar[Prices | None] = None
+
     # --- quoting -----------------------------------------------------------------------------
 
     #: Regular expressions of its post addresses (groups ``author`` and ``post``); empty: its
@@ -178,6 +222,9 @@ class Platform:
     secret_names: ClassVar[tuple[str, ...]] = ()
     #: Settings that are not secret (a server's address, an account id); shown, never redacted.
     setting_names: ClassVar[tuple[str, ...]] = ()
+    #: How a person renews an account's key before it expires (``{account}`` is replaced by
+    #: the account's name); empty: the general advice (a new key, then ``accounts login``).
+    renew_steps: ClassVar[str] = ""
     #: The adapter that talks to its API, as "module:Class", imported only when a run sends
     #: (``CLARION_ADAPTERS`` overrides it); "" when Clarion cannot publish there yet.
     adapter: ClassVar[str] = ""
@@ -203,6 +250,13 @@ class Platform:
         if length > cls.max_length:
             over = (f"{length} {cls.length_unit}, the limit is {cls.max_length}",)
         return LengthCheck(length, cls.max_length, over)
+
+    @classmethod
+    def write_cost(cls, images: int) -> dict[str, int]:
+        """What sending one post (or thread reply) with ``images`` images uses of each unit a
+        :class:`WriteLimit` counts. The default: one post, each image uploaded by a request of
+        its own, then the post's request."""
+        return {POSTS: 1, REQUESTS: 1 + images, MEDIA_UPLOADS: images}
 
     @classmethod
     def join_thread(cls, parts: Sequence[str]) -> str:

@@ -10,7 +10,15 @@ from __future__ import annotations
 from typing import ClassVar
 
 from clarion.platforms import _text
-from clarion.platforms.base import CardStyle, Entity, LengthCheck, Platform
+from clarion.platforms.base import (
+    POINTS,
+    REQUESTS,
+    CardStyle,
+    Entity,
+    LengthCheck,
+    Platform,
+    WriteLimit,
+)
 from clarion.platforms.bluesky._facets import Facet, facets
 
 __all__ = ["Bluesky", "Facet", "facets"]  # (the facets live in ._facets; kept importable here)
@@ -42,6 +50,22 @@ class Bluesky(Platform):
     supports_alt_text = True
     max_alt_length = 2000
     supports_threads = True
+    # Bluesky's PDS limits (https://docs.bsky.app/docs/advanced-guides/rate-limits, checked
+    # 2026-12-03): each account may write 5,000 points per hour and 35,000 per day, a created
+    # record costing 3 (every post and thread reply is one ``createRecord``). An image upload
+    # (``uploadBlob``) writes no record, so it costs no points; it counts, with every other
+    # request, against 3,000 requests per 5 minutes per IP address: every account this machine
+    # posts for shares that. These are bsky.social's figures; another PDS may set others.
+    write_limits = (
+        WriteLimit(5_000, 3600, POINTS),
+        WriteLimit(35_000, 24 * 3600, POINTS),
+        WriteLimit(3_000, 5 * 60, REQUESTS, shared="this machine's IP address"),
+    )
+
+    @classmethod
+    def write_cost(cls, images: int) -> dict[str, int]:
+        """A post is one record (3 points) and one request, plus a request per image."""
+        return {**super().write_cost(images), POINTS: 3}
 
     @classmethod
     def count(cls, text: str) -> int:

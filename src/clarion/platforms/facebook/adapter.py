@@ -305,7 +305,7 @@ class FacebookAdapter(Adapter):
                 "set as page_id: use that Page's own access token",
                 details=details,
             )
-        expires, problems = self._token_facts(base, token, details)
+        expires, expires_at, problems = self._token_facts(base, token, details)
         return AccountStatus(
             name,
             acct,
@@ -314,37 +314,43 @@ class FacebookAdapter(Adapter):
             expires=expires,
             problem="; ".join(problems) or None,
             details=details,
+            expires_at=expires_at,
         )
 
     def _token_facts(
         self, base: str, token: str, details: dict[str, str]
-    ) -> tuple[str | None, list[str]]:
-        """(expiry, problems) from ``/debug_token``; an inspection that fails is noted in
+    ) -> tuple[str | None, dt.datetime | None, list[str]]:
+        """(expiry in words, as an instant, problems) from ``/debug_token``; an inspection that fails is noted in
         ``details`` but is no problem by itself (``/me`` already proved the token works)."""
         answer = graph.call(
             "GET", f"{base}/debug_token", token, self.timeout_s, params={"input_token": token}
         )
         if isinstance(answer, NoAnswer):
             details["token"] = redact(f"could not inspect the token: {answer.reason}")
-            return None, []
+            return None, None, []
         err = graph.error_of(answer)
         body = answer.data if isinstance(answer.data, dict) else {}
         data = body.get("data") if isinstance(body.get("data"), dict) else None
         if err is not None or data is None:
             what = err.describe() if err else "no data"
             details["token"] = redact(f"could not inspect the token: {what}")
-            return None, []
+            return None, None, []
         problems: list[str] = []
         if data.get("is_valid") is False:
             problems.append("Facebook says the token is not valid")
         expires: str | None = None
+        expires_at: dt.datetime | None = None
         at = data.get("expires_at")
-        if isinstance(at, int | float):
-            expires = (
-                "never"
-                if at == 0
-                else dt.datetime.fromtimestamp(at, dt.UTC).isoformat(timespec="seconds")
-            )
+        if isinstance(at, int | float) and not isinstance(at, bool):
+            if at == 0:
+                expires = "never"
+            else:
+                try:
+                    expires_at = dt.datetime.fromtimestamp(at, dt.UTC)
+                except (OverflowError, OSError, ValueError):  # beyond any date: not an expiry
+                    expires_at = None
+                else:
+                    expires = expires_at.isoformat(timespec="seconds")
         scopes = data.get("scopes")
         if isinstance(scopes, list):
             details["scopes"] = ", ".join(str(s) for s in scopes)
@@ -354,4 +360,4 @@ class FacebookAdapter(Adapter):
                     + (details["scopes"] or "none")
                     + "); create a Page token that has it"
                 )
-        return expires, problems
+        return expires, expires_at, problems

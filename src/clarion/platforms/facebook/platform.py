@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from clarion.platforms.base import CardStyle, Entity, Platform
+from clarion.platforms.base import REQUESTS, CardStyle, Entity, Platform, WriteLimit
 
 
 class Facebook(Platform):
@@ -32,6 +32,17 @@ class Facebook(Platform):
     secret_names = ("page_token",)
     setting_names = ("page_id", "graph_url")
     adapter = "clarion.platforms.facebook.adapter:FacebookAdapter"
+    # A Page token taken from a long-lived user token does not expire (debug_token says
+    # expires_at 0): https://developers.facebook.com/docs/facebook-login/guides/access-tokens/
+    # get-long-lived. A password change or a removed permission still revokes it.
+    renew_steps = (
+        "Make a Page token that does not expire: in the Graph API Explorer, get a user token "
+        "with pages_manage_posts, exchange it for a long-lived one (GET /oauth/access_token?"
+        "grant_type=fb_exchange_token&client_id=APP_ID&client_secret=APP_SECRET&"
+        "fb_exchange_token=USER_TOKEN), then ask GET /me/accounts with that token and take the "
+        "Page's access_token. Save it with `clarion accounts login facebook --account {account}` "
+        "and run `clarion accounts check` again"
+    )
     max_length = 63_206
     length_unit = "characters"
     max_images = 10
@@ -43,6 +54,25 @@ class Facebook(Platform):
     #: Custom alt text set on a photo.
     max_alt_length = 1000
     supports_threads = False
+    # The Graph API sets no fixed number of posts. Page tokens fall under its Business Use Case
+    # limits (https://developers.facebook.com/docs/graph-api/overview/rate-limiting, checked
+    # 2026-12-03): a Page may make 4,800 calls times its number of engaged users in 24 hours.
+    # Clarion cannot know that number before the week, so it counts against the formula's floor,
+    # one engaged user: 4,800 requests per 24 hours. A Page with an engaged audience has more.
+    write_limits = (
+        WriteLimit(
+            4_800,
+            24 * 3600,
+            REQUESTS,
+            note="the Graph API allows 4,800 per engaged user of the Page; this is the least",
+        ),
+    )
+
+    @classmethod
+    def write_cost(cls, images: int) -> dict[str, int]:
+        """Text or one photo: one request. Several photos: one unpublished upload each, then
+        the post."""
+        return {**super().write_cost(images), REQUESTS: 1 if images <= 1 else 1 + images}
 
     @classmethod
     def count(cls, text: str) -> int:

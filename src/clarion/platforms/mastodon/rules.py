@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from typing import ClassVar, cast
 
 from clarion.platforms import _text, _urls
-from clarion.platforms.base import CardStyle, Entity, Platform
+from clarion.platforms.base import MEDIA_UPLOADS, REQUESTS, CardStyle, Entity, Platform, WriteLimit
 
 #: ``@user@domain`` after the start or a character that is neither ``/`` nor a word character
 #: (Mastodon.py's pattern, which mirrors the server's).
@@ -80,6 +80,16 @@ class Mastodon(Platform):
     supports_alt_text = True
     max_alt_length = 1500
     supports_threads = True
+    # Mastodon's default rate limits (https://docs.joinmastodon.org/api/rate-limits/, checked
+    # 2026-12-03): 300 requests per 5 minutes per account, and 30 media uploads per 30 minutes.
+    # They are a server's defaults: an admin can set others, and servers running other software
+    # (snac, GoToSocial, Pleroma) have their own. A post is 1 request plus one per image.
+    write_limits = (
+        WriteLimit(300, 5 * 60, REQUESTS, note="Mastodon's default; your server may set another"),
+        WriteLimit(
+            30, 30 * 60, MEDIA_UPLOADS, note="Mastodon's default; your server may set another"
+        ),
+    )
     #: What every URL counts as (a server's ``configuration.statuses.characters_reserved_per_url``).
     url_length: ClassVar[int] = 23
 

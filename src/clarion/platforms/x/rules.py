@@ -24,7 +24,15 @@ from functools import cache
 from typing import NamedTuple
 
 from clarion.platforms import _text, _urls
-from clarion.platforms.base import CardStyle, Entity, LengthCheck, Platform
+from clarion.platforms.base import (
+    POSTS,
+    CardStyle,
+    Entity,
+    LengthCheck,
+    Platform,
+    Prices,
+    WriteLimit,
+)
 
 #: twitter-text config v3: maxWeightedTweetLength, transformedURLLength, and the code point ranges
 #: that weigh 1 (scale 100, weight 100); everything else weighs 2 (defaultWeight 200). Weights are
@@ -144,8 +152,9 @@ class X(Platform):
         r"(?P<author>[A-Za-z0-9_]{1,15}|i/web|i)/status(?:es)?/(?P<post>\d{1,20})/?(?:[?#].*)?$",
     )
     quote_example = "https://x.com/ACCOUNT/status/1234567890"
-    secret_names = (*OAUTH1_NAMES, "oauth2_token")
-    setting_names = ("api_base", "username")
+    secret_names = (*OAUTH1_NAMES, "oauth2_token", "client_secret")
+    #: ``client_id``: the app's OAuth 2.0 client id, which renews a saved OAuth 2.0 key.
+    setting_names = ("api_base", "username", "client_id")
     adapter = "clarion.platforms.x.adapter:XAdapter"
     max_length = MAX_WEIGHTED_LENGTH
     length_unit = "weighted characters"
@@ -155,6 +164,25 @@ class X(Platform):
     supports_alt_text = True
     max_alt_length = 1000
     supports_threads = True
+    # Write limits of ``POST /2/tweets`` (every post and thread reply is one), from X's table at
+    # https://docs.x.com/x-api/fundamentals/rate-limits ("Manage posts"), checked 2026-12-03:
+    # 100 per 15 minutes per user, 10,000 per 24 hours per app. (Older pages said 200 per 15
+    # minutes and 300 per 3 hours; the current table has neither.) Image uploads have limits of
+    # their own far above what four images a post can reach, so they are not counted here.
+    write_limits = (
+        WriteLimit(100, 15 * 60, POSTS),
+        WriteLimit(10_000, 24 * 3600, POSTS, shared="one developer app"),
+    )
+    # X API pay-per-use prices, per request ("Content: Create" $0.015, "Content: Create (with
+    # URL)" $0.200, "Media Metadata" $0.005: the alt text of an image is a request of its own),
+    # from https://docs.x.com/x-api/getting-started/pricing. Update the figures and the date here.
+    prices = Prices(
+        post=15,
+        post_with_link=200,
+        alt_text=5,
+        checked="2026-12-03",
+        source="https://docs.x.com/x-api/getting-started/pricing",
+    )
 
     @classmethod
     def count(cls, text: str) -> int:
