@@ -17,7 +17,7 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from clarion import failpoints
@@ -156,6 +156,9 @@ class Engine:
             )
             return
         request = adapter.build(row.delivery, reply_to_id=reply_to_id)
+        # the instant of the first send, kept with the request (the real clock)
+        first = (row.request or {}).get("first_sent_ms") or self.clock()
+        request = replace(request, first_sent_ms=first)
         lease = policy.send_lease_ms(opts.lease_ms, adapter.timeout_s)
         if not self.ledger.move(
             row,

@@ -89,7 +89,12 @@ def decide(
         return Decision(State.UNCONFIRMED, f"outcome unknown: {reason}", reason)
     reason = clean(outcome.reason)
     not_before = outcome.not_before if isinstance(outcome, RetryLater) else None
-    return retry(reason, attempts, now_ms, deadline_ms, not_before, catch_up, backoff, jitter)
+    decision = retry(reason, attempts, now_ms, deadline_ms, not_before, catch_up, backoff, jitter)
+    sent = isinstance(outcome, RetryLater) and not outcome.before_send
+    if decision.state == State.FAILED and sent:
+        # it may have reached the platform: giving up on it is an unknown outcome, never "failed"
+        return Decision(State.UNCONFIRMED, f"outcome unknown: {decision.why}", reason)
+    return decision
 
 
 def retry(

@@ -57,6 +57,10 @@ class Request:
     payload: dict[str, Any]
     #: When it is due, local time with offset (shown by dry runs; not part of the request).
     due: str | None = None
+    #: When this delivery was first sent (ms, real clock), set by the engine and kept with the
+    #: request; None before its first send. An adapter's reconcile may use it (Mastodon honours
+    #: an Idempotency-Key for an hour after the status it made).
+    first_sent_ms: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from clarion.delivery import Delivery
-from clarion.platforms import transport
-from clarion.platforms.adapter import AccountStatus, Adapter, Request
+from clarion.platforms.adapter import AccountStatus, Adapter, Request, parse_instant
+from clarion.platforms.mastodon import _answers, _lookup
 from clarion.platforms.mastodon.rules import Mastodon
 from clarion.platforms.outcomes import (
     Failed,
@@ -21,33 +21,6 @@ from clarion.platforms.outcomes import (
     Unknown,
 )
 from clarion.secrets import redact
-
-
-def _server_words(exc: BaseException) -> str | None:
-    """The server's own error text from a Mastodon.py API error
-    (its args are ``(message, status code, reason phrase, server's error)``)."""
-    args = exc.args
-    if len(args) >= 4 and args[3]:
-        return str(args[3])
-    return None
-
-
-def _status_code(exc: BaseException) -> int | None:
-    args = exc.args
-    if len(args) >= 2 and isinstance(args[1], int):
-        return args[1]
-    return None
-
-
-def _describe(exc: BaseException) -> str:
-    """Plain words for an API error: the status, the reason phrase, the server's words."""
-    args = exc.args
-    code, words = _status_code(exc), _server_words(exc)
-    if code is None:
-        return str(exc) or type(exc).__name__
-    phrase = f"{code} {args[2]}" if len(args) >= 3 and args[2] else str(code)
-    return f"Mastodon answered {phrase}" + (f": {words}" if words else "")
-
 
 #: A campaign's ``visibility`` -> Mastodon's word for it.
 _VISIBILITY = {"public": "public", "unlisted": "unlisted", "followers": "private"}
@@ -63,11 +36,17 @@ class MastodonAdapter(Adapter):
     ``CLARION_MASTODON_LANGUAGE`` (read when the adapter is made) is the language of posts whose
     campaign names none.
     Every send carries the delivery's ``Idempotency-Key``: Mastodon answers a repeat with the same
-    key (within an hour, per account) with the status it already made, so a retry after a server
-    error cannot post twice.
+    key (within an hour of the status it made, per account) with that status, so a re-send within
+    the hour cannot post twice. An error answer once the status was sent (5xx, no answer) is an
+    unknown outcome; :meth:`reconcile` settles it (see there).
     """
 
     platform = Mastodon
+    #: How long Mastodon remembers an Idempotency-Key: an hour after the status it made
+    #: (``PostStatusService``: ``redis.setex("idempotency:status:<account>:<key>", 3600, id)``).
+    idempotency_window_s: float = 3600.0
+    #: Re-send with the key only this long before the window closes, at the latest.
+    window_margin_s: float = 300.0
     #: Seconds between looks at an uploaded image still being processed.
     poll_interval_s: float = 1.0
     #: Longest wait for an uploaded image to be processed, in seconds.
@@ -77,6 +56,14 @@ class MastodonAdapter(Adapter):
         super().__init__(account, **given)
         #: The language of posts whose campaign names none (``CLARION_MASTODON_LANGUAGE``).
         self.language = self.env.platform_value(self.platform.name, "language")
+        #: Whether the server is Mastodon's own code (it keeps Idempotency-Key), asked once.
+        self._keeps_keys: bool | None = None
+        #: The account's id on the server, asked once.
+        self._account_id: str | None = None
+
+    def now_ms(self) -> int:
+        """The real clock (ms), against which :attr:`Request.first_sent_ms` is measured."""
+        return int(time.time() * 1000)
 
     # --- credentials -------------------------------------------------------------------------
 
@@ -98,9 +85,15 @@ class MastodonAdapter(Adapter):
             after its answer without saying so (snac does, every time); a request written to
             it then fails as if it had been sent, and a status never made would be "unknown"."""
 
+            #: The headers of the last answer: Mastodon.py raises its rate-limit error without
+            #: the response, and Retry-After is read from here.
+            last_headers: Any = None
+
             def request(self, *args: Any, **kwargs: Any) -> requests.Response:
                 try:
-                    return super().request(*args, **kwargs)
+                    response = super().request(*args, **kwargs)
+                    self.last_headers = response.headers
+                    return response
                 finally:
                     self.close()
 
@@ -144,23 +137,34 @@ class MastodonAdapter(Adapter):
                 "nothing was sent"
             )
         client = self._client(*creds)
+        outcome = self._send(client, payload)
+        assert outcome is not None  # no deadline: it always says
+        return outcome
+
+    def _send(
+        self, client: Any, payload: dict[str, Any], post_by: float | None = None
+    ) -> Outcome | None:
+        """Upload the images, then post the status; None when ``post_by`` (a monotonic instant)
+        had passed once the images were up, and the status was not posted."""
         try:
             media_ids = self._upload_media(client, payload.get("media") or [])
         except Exception as exc:
-            return self._media_outcome(client, exc)
+            return _answers.media_outcome(client, exc)
         if isinstance(media_ids, RetryLater):
             return media_ids
+        if post_by is not None and time.monotonic() >= post_by:
+            return None
         try:
             status = client.status_post(
                 status=payload["status"],
-                in_reply_to_id=reply_to,
+                in_reply_to_id=payload.get("in_reply_to_id"),
                 media_ids=media_ids or None,
                 visibility=payload.get("visibility"),
                 language=payload.get("language"),
                 idempotency_key=payload.get("idempotency_key"),
             )
         except Exception as exc:
-            return self._status_outcome(client, exc)
+            return _answers.status_outcome(client, exc)
         return Published(str(status["id"]), status.get("url") or status.get("uri"))
 
     def _upload_media(self, client: Any, media: list[dict[str, str]]) -> list[str] | RetryLater:
@@ -182,82 +186,69 @@ class MastodonAdapter(Adapter):
             ids.append(str(attachment["id"]))
         return ids
 
-    def _rate_limited(self, client: Any, what: str) -> RetryLater:
-        reset = getattr(client, "ratelimit_reset", None)
-        when = dt.datetime.fromtimestamp(reset, dt.UTC) if reset else None
-        return transport.rate_limited("Mastodon", when, what=what)
-
-    def _api_outcome(self, exc: BaseException) -> Outcome | None:
-        """Outcomes that read the same at any stage: refused credentials, refused content."""
-        from mastodon.errors import MastodonAPIError, MastodonServerError
-
-        if not isinstance(exc, MastodonAPIError) or isinstance(exc, MastodonServerError):
-            return None
-        code, words = _status_code(exc), _server_words(exc)
-        if code in (401, 403):
-            return Failed(redact(words or _describe(exc)), auth=True)
-        if code is not None and 400 <= code < 500:
-            return Failed(redact(words or _describe(exc)))
-        return None
-
-    def _media_outcome(self, client: Any, exc: BaseException) -> Outcome:
-        """An image upload failed: no status was sent, so a retry cannot post twice."""
-        from mastodon.errors import (
-            MastodonIllegalArgumentError,
-            MastodonIOError,
-            MastodonNetworkError,
-            MastodonRatelimitError,
-            MastodonServerError,
-        )
-
-        if isinstance(exc, MastodonRatelimitError):
-            return self._rate_limited(client, "while uploading an image")
-        if isinstance(exc, MastodonNetworkError | MastodonServerError):
-            return RetryLater(
-                f"uploading an image failed, nothing was posted: {redact(_describe(exc))}",
-                before_send=True,
-            )
-        if isinstance(exc, MastodonIOError | MastodonIllegalArgumentError):
-            return Failed(f"could not read the image: {redact(str(exc))}")
-        known = self._api_outcome(exc)
-        if known is not None:
-            return known
-        return Unknown(f"uploading an image failed: {type(exc).__name__}: {redact(str(exc))}")
-
-    def _status_outcome(self, client: Any, exc: BaseException) -> Outcome:
-        from mastodon.errors import (
-            MastodonNetworkError,
-            MastodonRatelimitError,
-            MastodonServerError,
-        )
-
-        if isinstance(exc, MastodonRatelimitError):
-            return self._rate_limited(client, "")
-        if isinstance(exc, MastodonNetworkError):
-            if transport.never_sent(exc):
-                return transport.unreachable("the Mastodon server", redact(str(exc)))
-            return Unknown(f"no answer from the Mastodon server after sending: {redact(str(exc))}")
-        if isinstance(exc, MastodonServerError):
-            # Mastodon keeps the Idempotency-Key: a re-send returns the status if it was made.
-            return RetryLater(redact(_describe(exc)), before_send=False)
-        known = self._api_outcome(exc)
-        if known is not None:
-            return known
-        return Unknown(f"{type(exc).__name__}: {redact(str(exc))}")
-
     def reconcile(self, request: Request) -> ReconcileOutcome:
-        """Always Unknown: the post is left for a person to check.
+        """After an unknown outcome: while the server still remembers the Idempotency-Key (less
+        than :attr:`idempotency_window_s` less :attr:`window_margin_s` since the delivery's
+        first send), send it again with the same key: Mastodon answers with the status it made,
+        or makes it now, once either way. After that, or on a server that is not Mastodon's own
+        code (snac, GoToSocial... may not keep the key), look it up among the account's recent
+        statuses (:mod:`._lookup`): Published, Absent (safe to send again) or Unknown."""
+        creds = self._credentials()
+        if isinstance(creds, str):
+            return Unknown(creds)
+        payload = request.payload
+        reply_to = payload.get("in_reply_to_id")
+        if isinstance(reply_to, str) and reply_to.startswith("<"):
+            return Unknown(f"the post this one replies to has no Mastodon id yet ({reply_to})")
+        client = self._client(*creds)
+        post_by = self._key_kept_until(request)
+        if post_by is not None and self._keeps_idempotency_keys(client):
+            outcome = self._send(client, payload, post_by)
+            if outcome is not None:
+                return _answers.settled(outcome)
+        return self._look_up(client, request)
 
-        Mastodon has no lookup by idempotency key, and re-posting with the same key is only
-        safe while the server still remembers it (up to one hour, per account). The request
-        does not say when the first attempt was sent, and reconcile also runs hours or days
-        later (after downtime), when a re-post would make a second copy of a post that was
-        in fact published. A duplicate public post is worse than a delivery waiting for a
-        person, so this adapter never re-sends from here."""
-        return Unknown(
-            "Mastodon gives no way to look a post up by its idempotency key, and re-sending is "
-            "only safe within an hour of the first try; check the account's posts by hand"
-        )
+    def _key_kept_until(self, request: Request) -> float | None:
+        """Until when (a monotonic instant) a re-send is covered by the Idempotency-Key; None
+        when it no longer is, or the first send's instant is not known."""
+        if request.first_sent_ms is None:
+            return None
+        elapsed_s = (self.now_ms() - request.first_sent_ms) / 1000
+        left = self.idempotency_window_s - self.window_margin_s - elapsed_s
+        return time.monotonic() + left if left > 0 else None
+
+    def _keeps_idempotency_keys(self, client: Any) -> bool:
+        """Whether the server runs Mastodon's own code (or a fork of it), which keeps the key:
+        its ``/api/v2/instance`` names a ``source_url`` whose repository is ``mastodon``."""
+        if self._keeps_keys is None:
+            try:
+                source = str(client.instance_v2().get("source_url") or "")
+            except Exception:
+                return False  # not known now: look it up instead, and ask again next time
+            name = urlsplit(source).path.rstrip("/").rsplit("/", 1)[-1]
+            self._keeps_keys = name.lower() == "mastodon"
+        return self._keeps_keys
+
+    def _look_up(self, client: Any, request: Request) -> ReconcileOutcome:
+        first = request.first_sent_ms
+        due = parse_instant(request.due)
+        if first is not None:
+            since = dt.datetime.fromtimestamp(first / 1000, dt.UTC)
+            since = min(since, due) if due else since
+        elif due is not None:
+            since = due
+        else:
+            return Unknown("the request says neither when it was due nor when it was sent")
+        try:
+            if self._account_id is None:
+                self._account_id = str(client.account_verify_credentials()["id"])
+            return _lookup.find(client, self._account_id, request.payload, since)
+        except Exception as exc:
+            from mastodon.errors import MastodonRatelimitError
+
+            if isinstance(exc, MastodonRatelimitError):
+                return _answers.rate_limited(client, "while looking the status up")
+            return Unknown(_lookup.failed_words(exc))
 
     def check(self) -> AccountStatus:
         creds = self._credentials()
@@ -269,14 +260,14 @@ class MastodonAdapter(Adapter):
         except Exception as exc:
             from mastodon.errors import MastodonAPIError
 
-            code = _status_code(exc)
+            code = _answers.status_code(exc)
             # verify_credentials sends nothing but the token. snac answers a token it does not
             # know with 422 (Mastodon: 401), and Mastodon uses 422 for an unconfirmed account.
             if isinstance(exc, MastodonAPIError) and code in (401, 403, 422):
-                words = _server_words(exc) or _describe(exc)
+                words = _answers.server_words(exc) or _answers.describe(exc)
                 problem = f"Mastodon refused the access token ({words})"
             elif isinstance(exc, MastodonAPIError):
-                problem = _describe(exc)
+                problem = _answers.describe(exc)
             else:
                 problem = f"could not ask {base_url}: {exc}"
             return AccountStatus(self.platform.name, self.account, False, problem=redact(problem))
