@@ -12,7 +12,12 @@ from clarion.cli.context import AppContext, pass_app
 from clarion.cli.options import output_format
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from clarion.ledger.store import Ledger
+    from clarion.platforms.adapter import AccountStatus
+    from clarion.platforms.base import Platform
+    from clarion.platforms.quotas import QuotaWarning
 
 
 @click.group("accounts")
@@ -34,6 +39,7 @@ def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
 
     from clarion.cli.run import adapter_factory
     from clarion.platforms.adapter import AccountStatus, adapter_class
+    from clarion.platforms.expiry import describe
 
     ledger = app.ledger()
     used = ledger.accounts_in_use()
@@ -59,6 +65,8 @@ def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
     for status in results:
         if status.ok:
             _unpause(ledger, status.platform, status.account, now)
+    clock = dt.datetime.now(dt.UTC)
+    keys, quota = _before_week(ledger, results, only, clock)
     if fmt == "json":
         app.echo(
             json.dumps(
@@ -71,10 +79,14 @@ def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
                             "ok": s.ok,
                             "posts_as": s.posts_as,
                             "expires": s.expires,
+                            "expires_at": s.expires_at.isoformat() if s.expires_at else None,
+                            "key_expires": describe(s, clock),
                             "problem": s.problem,
                         }
                         for s in results
                     ],
+                    "key_warnings": keys,
+                    "quota_warnings": [w.as_json() for w in quota],
                 },
                 indent=2,
             )
@@ -87,11 +99,12 @@ def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
             line = f"{s.platform:9s} {s.account:14s} {mark}"
             if s.posts_as:
                 line += f"  as {s.posts_as}"
-            if s.expires:
-                line += f"  (expires {s.expires})"
+            line += f"  key expires: {describe(s, clock)}"
             if s.problem:
                 line += f"  {s.problem}"
             app.echo(line)
+        for text in [*keys, *(w.message() for w in quota)]:
+            app.echo(app.style(text, fg="yellow"), err=True)
     raise SystemExit(0 if all(s.ok for s in results) else 1)
 
 
@@ -164,6 +177,38 @@ def login_cmd(app: AppContext, platform: str, account: str) -> None:
     problem = redact(status.problem or "no reason given")
     app.echo(f"{label} account {account!r} cannot post: {problem}", err=True)
     raise SystemExit(1)
+
+
+def _before_week(
+    ledger: Ledger, results: list[AccountStatus], only: str | None, now: dt.datetime
+) -> tuple[list[str], list[QuotaWarning]]:
+    """What to know before the week, from the deliveries still to send: every key that expires
+    within 7 days or before its account's last one, and every window in which an account's
+    posts would go over its platform's write limits. Warnings: they change no exit status."""
+    from clarion import platforms
+    from clarion.ledger.states import IN_FLIGHT, WAITING, State
+    from clarion.platforms import expiry, limits, quotas
+
+    unsent = [
+        r.delivery
+        for r in ledger.rows(states=(*WAITING, *IN_FLIGHT, State.PAUSED))
+        if not only or r.delivery.platform == only
+    ]
+    last: dict[tuple[str, str], dt.datetime] = {}
+    for d in unsent:
+        at = last.get((d.platform, d.account))
+        if at is None or d.at_utc > at:
+            last[(d.platform, d.account)] = d.at_utc
+    keys: list[str] = []
+    for s in results:
+        try:
+            described: type[Platform] | None = platforms.get(s.platform)
+        except platforms.UnknownPlatformError:
+            described = None
+        found = expiry.warning(s, described, now, last.get((s.platform, s.account)))
+        if found:
+            keys.append(found)
+    return keys, quotas.check(unsent, limits.for_account, now)
 
 
 def _unpause(ledger: Ledger, platform: str, account: str, now: int) -> None:

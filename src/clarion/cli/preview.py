@@ -86,6 +86,16 @@ def preview_cmd(
     from clarion.cli.table import render_week
 
     app.echo(render_week(app, result.campaigns, chosen, result.fits, seen))
+    for line in cost_lines(chosen):
+        app.echo(line)
+
+
+def cost_lines(chosen: list[Delivery]) -> list[str]:
+    """What the shown posts would cost where a platform charges for posting (X's pay-per-use
+    prices, from its descriptor): one line per such platform."""
+    from clarion.platforms import limits, quotas
+
+    return [c.line() for c in quotas.costs(chosen, limits.for_account)]
 
 
 def ledger_view(app: AppContext, slugs: list[str], planned: set[str]) -> Ledgered | None:

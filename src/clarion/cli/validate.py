@@ -16,6 +16,7 @@ from clarion.cli.options import campaign_files, expand, output_format
 if TYPE_CHECKING:
     from clarion.campaign.problems import Problem
     from clarion.checking import Checked
+    from clarion.delivery import Delivery
 
 
 @click.command("validate")
@@ -34,9 +35,11 @@ def validate_cmd(app: AppContext, files: tuple[Path, ...], fmt: str) -> None:
         import json  # only for --format json (start-up time)
 
         app.echo(json.dumps([p.as_json() for p in result.problems], indent=2, ensure_ascii=False))
+        report_quotas(app, result.deliveries)
     else:
         report_problems(app, result.problems, len(paths))
         report_warnings(app, result.warnings)
+        report_quotas(app, result.deliveries)
         per_campaign = Counter(d.campaign for d in result.deliveries)
         for loaded in result.campaigns:
             n = per_campaign[loaded.slug]
@@ -98,6 +101,18 @@ def report_warnings(app: AppContext, warnings: Sequence[Problem]) -> None:
     """Warnings (posts already past): shown, but they stop nothing. On stderr."""
     for w in warnings:
         app.echo(app.style(str(w), fg="yellow"), err=True)
+
+
+def report_quotas(app: AppContext, deliveries: Sequence[Delivery]) -> None:
+    """Warnings (on stderr) for every window in which the posts still to come would go over a
+    platform's write limit, per account, across all the campaigns checked together. They stop
+    nothing: the exit status stays as it is."""
+    import datetime as dt
+
+    from clarion.platforms import limits, quotas
+
+    for w in quotas.check(deliveries, limits.for_account, dt.datetime.now(dt.UTC)):
+        app.echo(app.style(w.message(), fg="yellow"), err=True)
 
 
 def report_problems(

@@ -196,22 +196,21 @@ class Cost(NamedTuple):
     checked: str
 
     def line(self) -> str:
-        """ "X: 12 posts, est. $0.74 (3 with links ...)". Prices as checked on 2026-12-03."."""
+        """ "X: 12 posts, est. $0.74 (3 with links at $0.20 ...). Prices: ... 2026-12-03."."""
         noun = "post" if self.posts == 1 else "posts"
         text = f"{self.label}: {self.posts} {noun}, est. {dollars(self.total_mills)}"
         notes: list[str] = []
         if self.with_links:
             notes.append(
-                f"{self.with_links} with links at {price(self.link_mills)} each, not "
-                f"{price(self.post_mills)}: leaving the links out would save "
-                f"{dollars(self.links_extra_mills)}; a link moved to a reply is charged as a "
-                "link too"
+                f"{self.with_links} with links at {price(self.link_mills)} instead of "
+                f"{price(self.post_mills)}: {dollars(self.links_extra_mills)} of it, saved only "
+                "by leaving the links out, since a link moved to a reply is charged as a link too"
             )
         if self.alt_texts and self.alt_mills:
-            notes.append(f"{self.alt_texts} alt texts at {price(self.alt_mills)} each")
+            notes.append(f"{self.alt_texts} alt texts at {price(self.alt_mills)}")
         if notes:
             text += f" ({'; '.join(notes)})"
-        return text + f". {self.label}'s pay-per-use prices as checked on {self.checked}."
+        return text + f". Prices: {self.label} pay-per-use, as checked on {self.checked}."
 
 
 def costs(deliveries: Sequence[Delivery], platform_for: PlatformFor) -> list[Cost]:
@@ -259,6 +258,8 @@ def has_link(platform: type[Platform], d: Delivery) -> bool:
     """Whether the delivery's text holds a link, as the platform marks links."""
     if d.content.link:
         return True
+    if "." not in d.text:  # no address, not even a bare domain
+        return False
     return any(e.kind == "link" for e in platform.entities(d.text))
 
 

@@ -22,15 +22,16 @@ import gc
 import json
 import os
 import sys
-from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from markupsafe import Markup
 
 from clarion import platforms
+from clarion.platforms import limits, quotas
 from clarion.render import _html_card
 from clarion.render._html_card import label
+from clarion.render._html_dates import MONTHS, _long, _num, _short, _span, _zone
 from clarion.render.seen import summary
 
 if TYPE_CHECKING:
@@ -144,6 +145,7 @@ def render(
             span=_span(chosen),
             platforms=[(n, label(n), c) for n, c in counts.items() if c],
             platform_css=_html_card.platform_css([*platforms.NAMES, *counts]),
+            costs=[c.line() for c in quotas.costs(chosen, limits.for_account)],
         )
         # The weeks' sections (tens of megabytes for a large page) are put in place here rather
         # than passed through the template, which would copy them several times over.
@@ -268,58 +270,6 @@ def _title(campaigns: list[Loaded], by_slug: dict[str, Loaded], chosen: list[Del
     if not names:
         return "Campaign preview"
     return f"{len(names)} campaigns"
-
-
-def _span(chosen: Sequence[Delivery]) -> str:
-    if not chosen:
-        return ""
-    days = sorted({d.at.date() for d in chosen})
-    first, last = days[0], days[-1]
-    if first == last:
-        return _long(first)
-    return f"{_long(first)} to {_long(last)}"
-
-
-DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = (
-    "",
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-@cache
-def _long(day: dt.date) -> str:
-    """ "Monday 4 July 2022"."""
-    return f"{DAYS[day.weekday()]} {day.day} {MONTHS[day.month]} {day.year}"
-
-
-def _short(day: dt.date) -> str:
-    """ "Mon 4 Jul"."""
-    return f"{DAYS[day.weekday()][:3]} {day.day} {MONTHS[day.month][:3]}"
-
-
-@cache
-def _zone(name: str | None, offset: dt.timedelta | None) -> str:
-    """ "BST (UTC+01:00)"."""
-    minutes = int((offset or dt.timedelta()).total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"{name or ''} (UTC{sign}{hours:02d}:{rest:02d})".lstrip()
-
-
-def _num(n: int) -> str:
-    return f"{n:,}"
 
 
 def _week(key: tuple[int, int], tree: Tree, page: Page) -> Week:
