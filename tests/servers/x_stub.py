@@ -56,6 +56,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from clarion.platforms import _urls
 from tests.net import Serving
+from tests.servers.x_oauth2 import OAuth2Server
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "x"
 
@@ -176,6 +177,8 @@ class XStub:
         self.user = dict(self.recorded.me["data"])  # id, name, username as X answered
         self.keys = (api_key, api_secret, access_token, access_token_secret)
         self.oauth2_token = oauth2_token
+        #: OAuth 2.0 tokens that expire and renew (tests/servers/x_oauth2.py).
+        self.oauth2 = OAuth2Server()
         self.received: list[Received] = []
         #: Posts created, oldest first (what the timeline shows, newest first).
         self.tweets: list[dict[str, Any]] = []
@@ -242,6 +245,11 @@ class XStub:
             h.drop()
             return
         body = h.rfile.read(int(h.headers.get("Content-Length") or 0))
+        if self.oauth2.handles(rec.path):
+            with self._lock:
+                self.received.append(rec)
+            self.oauth2.serve(h, rec.path, rec.query, rec.headers, body, rec.fault)
+            return
         self._parse(rec, body)
         with self._lock:
             self.received.append(rec)
@@ -300,7 +308,8 @@ class XStub:
     def _authorized(self, h: _Handler, rec: Received) -> bool:
         auth = rec.headers.get("Authorization", "")
         if auth.startswith("Bearer "):
-            return auth.removeprefix("Bearer ") == self.oauth2_token
+            token = auth.removeprefix("Bearer ")
+            return token == self.oauth2_token or self.oauth2.authorized(token)
         if not auth.startswith("OAuth "):
             return False
         from oauthlib.oauth1.rfc5849 import signature, utils

@@ -20,9 +20,12 @@ __all__ = [
     "environ",
     "parse_adapters",
     "parse_database_url",
+    "parse_digest_at",
     "parse_failpoints",
     "parse_flag",
     "parse_seconds",
+    "parse_workers",
+    "parse_token_store",
 ]
 
 PREFIX = "CLARION_"
@@ -32,6 +35,15 @@ ENV_FILE = "CLARION_ENV_FILE"
 LOG_STDERR = "CLARION_LOG_STDERR"
 FAILPOINTS = "CLARION_FAILPOINTS"
 ADAPTERS = "CLARION_ADAPTERS"
+#: May hold a token: looked up like a credential (environment, .env, keyring; clarion.monitoring).
+HEARTBEAT_URL = "CLARION_HEARTBEAT_URL"
+#: Where alerts go: apprise URLs (secrets: also read from .env and the keyring, clarion.alerts).
+NOTIFY = "CLARION_NOTIFY"
+#: When the daemon sends the daily digest: ``HH:MM`` or ``HH:MM Area/City``.
+DIGEST_AT = "CLARION_DIGEST_AT"
+TOKEN_STORE = "CLARION_TOKEN_STORE"
+#: Where renewed tokens may be kept (:mod:`clarion.tokens`).
+TOKEN_PLACES = ("auto", "file", "keyring")
 
 #: Words that turn a flag off; any other non-empty value turns it on.
 _OFF = frozenset({"0", "false", "no", "off"})
@@ -94,6 +106,62 @@ def parse_adapters(raw: str | None) -> dict[str, str]:
             "x=my_package.adapters:XAdapter, separated by commas (* for every platform)"
         )
     return found
+
+
+def parse_token_store(raw: str | None) -> str:
+    """``CLARION_TOKEN_STORE``: ``auto`` (unset), ``file`` or ``keyring``."""
+    place = (raw or "").strip().lower() or "auto"
+    if place not in TOKEN_PLACES:
+        raise SettingsError(
+            f"{TOKEN_STORE}={raw!r} is not one of auto, file, keyring; write auto (the default: "
+            "the system keyring when it works, else a file only you can read), file or keyring"
+        )
+    return place
+
+
+_DIGEST_AT = re.compile(r"(?P<h>[01]?\d|2[0-3]):(?P<m>[0-5]\d)(?:\s+(?P<zone>\S+))?")
+
+
+def parse_digest_at(raw: str | None) -> tuple[int, int, str | None] | None:
+    """``CLARION_DIGEST_AT``: (hour, minute, zone or None) from ``08:00`` or
+    ``08:00 Europe/London``; None when unset; :class:`SettingsError` otherwise."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    m = _DIGEST_AT.fullmatch(text)
+    zone = m["zone"] if m else None
+    if m and zone:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            m = None
+    if m is None:
+        raise SettingsError(
+            f"{DIGEST_AT}={raw!r} is not a time of day; write HH:MM such as 08:00, optionally "
+            "followed by a time zone such as Europe/London"
+        )
+    return int(m["h"]), int(m["m"]), zone
+
+
+#: ``CLARION_WORKERS``: how many deliveries one run sends at once (never two of one account).
+WORKERS = "CLARION_WORKERS"
+DEFAULT_WORKERS = 32
+MAX_WORKERS = 256
+
+
+def parse_workers(raw: str | None) -> int:
+    """``CLARION_WORKERS``: a whole number from 1 to 256; :data:`DEFAULT_WORKERS` when unset."""
+    text = (raw or "").strip()
+    if not text:
+        return DEFAULT_WORKERS
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise SettingsError(
+            f"{WORKERS}={raw!r} is not a number of sends at once; write a whole number from 1 "
+            f"to {MAX_WORKERS}, such as {DEFAULT_WORKERS} (the default)"
+        )
+    return int(text)
 
 
 def parse_database_url(raw: str | None) -> str | None:
@@ -167,6 +235,39 @@ class Environment(Mapping[str, str]):
         """``CLARION_ADAPTERS``: platform (or ``*``) -> "module:Class"; :class:`SettingsError`
         when an entry is not of that form."""
         return parse_adapters(self._values.get(ADAPTERS))
+
+    @property
+    def token_store(self) -> str:
+        """``CLARION_TOKEN_STORE``: where renewed tokens are kept (auto, file, keyring);
+        :class:`SettingsError` for any other value."""
+        return parse_token_store(self._values.get(TOKEN_STORE))
+
+    @property
+    def notify(self) -> str | None:
+        """``CLARION_NOTIFY`` from the environment itself, as written (a secret: the apprise URLs
+        are read with the .env file and the keyring by :mod:`clarion.alerts`)."""
+        raw = self._values.get(NOTIFY)
+        return raw.strip() if raw else None
+
+    @property
+    def digest_at(self) -> tuple[int, int, str | None] | None:
+        """``CLARION_DIGEST_AT``: (hour, minute, zone or None); None when unset;
+        :class:`SettingsError` when it is not a time of day."""
+        return parse_digest_at(self._values.get(DIGEST_AT))
+
+    @property
+    def heartbeat_url(self) -> str | None:
+        """``CLARION_HEARTBEAT_URL`` from the environment (stripped), None when unset. It may hold
+        a token: :mod:`clarion.monitoring.heartbeat` also looks in ``.env`` and the keyring, and
+        registers it for redaction."""
+        raw = self._values.get(HEARTBEAT_URL)
+        return raw.strip() if raw else None
+
+    @property
+    def workers(self) -> int:
+        """``CLARION_WORKERS``: sends at once in one run; :class:`SettingsError` when it is not
+        a whole number from 1 to 256."""
+        return parse_workers(self._values.get(WORKERS))
 
     def timeout(self, platform: str) -> float | None:
         """``CLARION_<PLATFORM>_TIMEOUT`` in seconds; None when unset; :class:`SettingsError`

@@ -56,8 +56,15 @@ class Settings(BaseSettings):
     failpoints: frozenset[str] = frozenset()
     #: ``CLARION_ADAPTERS``: platform (or ``*``) -> "module:Class" of the adapter to use.
     adapters: dict[str, str] = {}
+    #: ``CLARION_WORKERS``: how many deliveries one run sends at once.
+    workers: int = env_settings.DEFAULT_WORKERS
     #: ``CLARION_<PLATFORM>_TIMEOUT``: platform -> seconds to wait for one answer.
     timeouts: dict[str, float] = {}
+    #: ``CLARION_DIGEST_AT``: (hour, minute, zone or None) the daemon sends the daily digest.
+    #: (``CLARION_NOTIFY`` holds secrets: read with the .env file and keyring by clarion.alerts.)
+    digest_at: tuple[int, int, str | None] | None = None
+    #: ``CLARION_TOKEN_STORE``: where renewed tokens are kept (auto, file, keyring).
+    token_store: str = "auto"
 
     @classmethod
     def settings_customise_sources(
@@ -98,6 +105,21 @@ class Settings(BaseSettings):
     @classmethod
     def _adapters(cls, value: Any) -> Any:
         return env_settings.parse_adapters(value) if isinstance(value, str) else value
+
+    @field_validator("token_store", mode="before")
+    @classmethod
+    def _token_store(cls, value: Any) -> Any:
+        return env_settings.parse_token_store(value) if isinstance(value, str) else value
+
+    @field_validator("digest_at", mode="before")
+    @classmethod
+    def _digest_at(cls, value: Any) -> Any:
+        return env_settings.parse_digest_at(value) if isinstance(value, str) else value
+
+    @field_validator("workers", mode="before")
+    @classmethod
+    def _workers(cls, value: Any) -> Any:
+        return env_settings.parse_workers(value) if isinstance(value, str) else value
 
     @field_validator("timeouts", mode="before")
     @classmethod

@@ -5,8 +5,12 @@ Credentials (:mod:`clarion.credentials`; environment, ``.env`` or keyring), for 
 
 - OAuth 1.0a user context: ``CLARION_X_API_KEY``, ``CLARION_X_API_SECRET``,
   ``CLARION_X_ACCESS_TOKEN``, ``CLARION_X_ACCESS_TOKEN_SECRET`` (used when all four are set), or
+- an OAuth 2.0 key that renews itself, saved by ``clarion accounts login x --oauth2`` in the token
+  store (:mod:`clarion.tokens`), with the app's ``CLARION_X_CLIENT_ID`` (and
+  ``CLARION_X_CLIENT_SECRET`` for a confidential app): renewed before it expires
+  (:mod:`._oauth2`), or
 - an OAuth 2.0 user access token: ``CLARION_X_OAUTH2_TOKEN`` (sent as ``Bearer``; it needs the
-  ``tweet.write``, ``tweet.read``, ``users.read`` and ``media.write`` scopes).
+  ``tweet.write``, ``tweet.read``, ``users.read`` and ``media.write`` scopes; never renewed).
 
 Settings (not secret): ``CLARION_X_API_BASE`` (default ``https://api.x.com``; every call goes
 there), ``CLARION_X_USERNAME`` (optional: the handle used in post URLs before X has been asked;
@@ -44,10 +48,11 @@ from clarion.platforms.outcomes import (
     Outcome,
     Published,
     ReconcileOutcome,
+    RetryLater,
     Unknown,
 )
 from clarion.platforms.x import _client as xapi
-from clarion.platforms.x import _match
+from clarion.platforms.x import _match, _oauth2
 from clarion.platforms.x.rules import OAUTH1_NAMES, X
 from clarion.secrets import redact
 
@@ -82,6 +87,8 @@ class Credentials:
     oauth1: tuple[str, str, str, str] | None = field(repr=False)
     bearer: str | None = field(repr=False)
     username: str | None
+    #: The saved OAuth 2.0 key in use (renewed by Clarion), when it is one.
+    oauth2: _oauth2.Access | None = None
 
     @property
     def user_auth(self) -> bool:
@@ -90,7 +97,11 @@ class Credentials:
 
     @property
     def kind(self) -> str:
-        return "OAuth 1.0a user context" if self.oauth1 else "OAuth 2.0 user token"
+        if self.oauth1:
+            return "OAuth 1.0a user context"
+        if self.oauth2 is not None and self.oauth2.renewable:
+            return "OAuth 2.0 user context, renewed by Clarion"
+        return "OAuth 2.0 user token"
 
 
 class XAdapter(Adapter):
@@ -105,8 +116,11 @@ class XAdapter(Adapter):
 
     # --- credentials -------------------------------------------------------------------------
 
-    def _credentials(self) -> Credentials | str:
+    def _credentials(self, stale: str | None = None) -> Credentials | _oauth2.KeyProblem:
+        """OAuth 1.0a keys when all four are set; else the saved OAuth 2.0 key (renewed when
+        it is near its end, or when it is ``stale``: X refused it); else a static token."""
         from clarion import credentials
+        from clarion.tokens import TokenStore, TokenStoreError
 
         found = self.credentials()
         base = (found.get("api_base") or xapi.DEFAULT_API_BASE).rstrip("/")
@@ -114,14 +128,26 @@ class XAdapter(Adapter):
         username = (found.get("username") or "").lstrip("@") or None
         if all(oauth1):
             return Credentials(base, oauth1, None, username)  # type: ignore[arg-type]
+        app = None
+        if found.get("client_id"):
+            app = _oauth2.App(base, found["client_id"], found.get("client_secret"), self.timeout_s)
+        try:
+            saved = _oauth2.access_token(TokenStore(self.env), self.account, app, stale=stale)
+        except TokenStoreError as exc:
+            saved = _oauth2.KeyProblem(str(exc))
+        if isinstance(saved, _oauth2.KeyProblem):
+            return saved
+        if saved is not None:
+            return Credentials(base, None, saved.token, username, oauth2=saved)
         if found.get("oauth2_token"):
             return Credentials(base, None, found["oauth2_token"], username)
         missing = [n for n, v in zip(OAUTH1_NAMES, oauth1, strict=True) if not v]
         env = [credentials.env_name("x", self.account, n) for n in missing]
         token = credentials.env_name("x", self.account, "oauth2_token")
-        return (
+        return _oauth2.KeyProblem(
             f"no X credentials for account {self.account!r}: set {', '.join(env)} "
-            f"(OAuth 1.0a), or {token} (OAuth 2.0), in the environment, a .env file, "
+            f"(OAuth 1.0a), or run `{_oauth2.login_command(self.account)}` (OAuth 2.0, renewed "
+            f"by Clarion), or set {token} (an OAuth 2.0 token), in the environment, a .env file, "
             "or the system keyring"
         )
 
@@ -161,8 +187,8 @@ class XAdapter(Adapter):
 
     def publish(self, request: Request) -> Outcome:
         creds = self._credentials()
-        if isinstance(creds, str):
-            return Failed(creds, auth=True)
+        if isinstance(creds, _oauth2.KeyProblem):
+            return _oauth2.outcome(creds)
         tweet: dict[str, Any] = dict(request.payload["tweet"])
         media: list[dict[str, str]] = list(request.payload.get("media") or [])
         reply_to = (tweet.get("reply") or {}).get("in_reply_to_tweet_id")
@@ -177,9 +203,23 @@ class XAdapter(Adapter):
             return Failed(f"X takes at most {X.max_images} images per post; nothing was sent")
         client = self._client(creds)
         try:
-            return self._send(client, creds, tweet, media)
+            outcome = self._send(client, creds, tweet, media)
         finally:
             client.session.close()
+        if isinstance(outcome, Failed) and outcome.auth and creds.oauth2 is not None:
+            # X refused the saved key before it had run out (revoked, or clocks apart): a refusal
+            # means nothing was posted, so renew it and send once more.
+            renewed = self._credentials(stale=creds.bearer)
+            if isinstance(renewed, _oauth2.KeyProblem):
+                return _oauth2.outcome(renewed)
+            if renewed.bearer == creds.bearer:
+                return outcome
+            client = self._client(renewed)
+            try:
+                return self._send(client, renewed, tweet, media)
+            finally:
+                client.session.close()
+        return outcome
 
     def _send(
         self, client: Any, creds: Credentials, tweet: dict[str, Any], media: list[dict[str, str]]
@@ -254,8 +294,8 @@ class XAdapter(Adapter):
         holds the whole timeline (X says there is no next page). Otherwise Unknown.
         """
         creds = self._credentials()
-        if isinstance(creds, str):
-            return Unknown(creds)
+        if isinstance(creds, _oauth2.KeyProblem):
+            return Unknown(creds.reason) if creds.refused else RetryLater(creds.reason)
         sent: dict[str, Any] = request.payload["tweet"]
         client = self._client(creds)
         try:
@@ -314,9 +354,17 @@ class XAdapter(Adapter):
 
     def check(self) -> AccountStatus:
         creds = self._credentials()
-        if isinstance(creds, str):
-            return AccountStatus(self.platform.name, self.account, False, problem=creds)
+        if isinstance(creds, _oauth2.KeyProblem):
+            return AccountStatus(self.platform.name, self.account, False, problem=creds.reason)
         details = {"auth": creds.kind, "api_base": creds.api_base}
+        expires_at = None
+        if creds.oauth2 is not None and creds.oauth2.renewable:
+            details["key_lifetime"] = (
+                "renewed by Clarion every 2 hours when it runs; X does not say how long an "
+                "unused refresh token lasts"
+            )
+        elif creds.oauth2 is not None:
+            expires_at = creds.oauth2.expires_at
         client = self._client(creds)
         try:
             _, username = self._who(client, creds)
@@ -332,7 +380,13 @@ class XAdapter(Adapter):
         finally:
             client.session.close()
         return AccountStatus(
-            self.platform.name, self.account, True, posts_as=f"@{username}", details=details
+            self.platform.name,
+            self.account,
+            True,
+            posts_as=f"@{username}",
+            expires=f"{expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else None,
+            details=details,
+            expires_at=expires_at,
         )
 
 
