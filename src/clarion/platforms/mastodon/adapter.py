@@ -232,9 +232,8 @@ class MastodonAdapter(Adapter):
     def _look_up(self, client: Any, request: Request) -> ReconcileOutcome:
         first = request.first_sent_ms
         due = parse_instant(request.due)
-        if first is not None:
+        if first is not None:  # the status cannot be older than the first send
             since = dt.datetime.fromtimestamp(first / 1000, dt.UTC)
-            since = min(since, due) if due else since
         elif due is not None:
             since = due
         else:
