@@ -17,20 +17,20 @@ import pytest
 
 pytest.importorskip("mastodon")
 
-from clarion import secrets  # noqa: E402
-from clarion.delivery import idempotency_key  # noqa: E402
-from clarion.engine import Engine, RunOptions  # noqa: E402
-from clarion.engine.policy import decide  # noqa: E402
-from clarion.ledger import open_ledger  # noqa: E402
-from clarion.ledger.rows import DeliveryRow  # noqa: E402
-from clarion.ledger.states import State  # noqa: E402
-from clarion.ledger.store import Ledger  # noqa: E402
-from clarion.platforms.adapter import Request  # noqa: E402
-from clarion.platforms.mastodon import MastodonAdapter  # noqa: E402
-from clarion.platforms.outcomes import Absent, Published, RetryLater, Unknown  # noqa: E402
-from tests.deliveries import sendable  # noqa: E402
-from tests.ledger.helpers import schedule  # noqa: E402
-from tests.servers.mastodon_stub import TOKEN, MastodonStub  # noqa: E402
+from clarion import secrets
+from clarion.delivery import idempotency_key
+from clarion.engine import Engine, RunOptions
+from clarion.engine.policy import decide
+from clarion.ledger import open_ledger
+from clarion.ledger.rows import DeliveryRow
+from clarion.ledger.states import State
+from clarion.ledger.store import Ledger
+from clarion.platforms.adapter import Request
+from clarion.platforms.mastodon import MastodonAdapter
+from clarion.platforms.outcomes import Absent, Published, RetryLater, Unknown
+from tests.deliveries import sendable
+from tests.ledger.helpers import schedule
+from tests.servers.mastodon_stub import TOKEN, MastodonStub
 
 STATUSES = "POST /api/v1/statuses"
 HOUR_MS = 3_600_000
