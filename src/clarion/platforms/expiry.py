@@ -69,8 +69,8 @@ def _from_now(left: dt.timedelta) -> str:
     if seconds < 3600:
         return f"in {max(1, seconds // 60)} minutes"
     if seconds < 2 * 86400:
-        return f"in {seconds // 3600} hours"
-    return f"in {seconds // 86400} days"
+        return f"in {round(seconds / 3600)} hours"
+    return f"in {round(seconds / 86400)} days"
 
 
 def _day(at: dt.datetime) -> str:

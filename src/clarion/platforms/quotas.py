@@ -34,31 +34,25 @@ class Window(NamedTuple):
 
 def windows_over(events: Iterable[tuple[int, int]], window_ms: int, most: int) -> list[Window]:
     """The windows of ``window_ms`` in which ``events`` ((instant ms, amount)) add up to more
-    than ``most``: for each run of overlapping such windows, the busiest one (the earliest of
-    equals), in order. They never overlap one another."""
+    than ``most``, from the left: the first window over the limit (it starts at an event), then
+    the first one that starts after it ends, and so on. Every window over the limit, wherever
+    it starts, starts inside one of these (its first event does)."""
     points = sorted((t, n) for t, n in events if n > 0)
     instants = [t for t, _ in points]
     before = [0]  # before[k]: the sum of the first k amounts
     for _, n in points:
         before.append(before[-1] + n)
-    sums = [
-        before[bisect_left(instants, t + window_ms)] - before[i] for i, t in enumerate(instants)
-    ]
     found: list[Window] = []
-    best: Window | None = None
-    for (start, _), count in zip(points, sums, strict=True):
-        if count <= most:
-            continue
-        window = Window(start, start + window_ms, count)
-        if best is not None and start < best.end_ms:  # overlaps the run's busiest so far
-            if count > best.total:
-                best = window
-            continue
-        if best is not None:
-            found.append(best)
-        best = window
-    if best is not None:
-        found.append(best)
+    i = 0
+    while i < len(points):
+        start = instants[i]
+        end = bisect_left(instants, start + window_ms)
+        total = before[end] - before[i]
+        if total > most:
+            found.append(Window(start, start + window_ms, total))
+            i = end  # the next window starts after this one ends
+        else:
+            i += 1
     return found
 
 
