@@ -129,28 +129,41 @@ def check(
     """Every window in which ``deliveries`` (due from ``now`` on, when given) would go over one
     of their platform's write limits, per account (or all accounts, for a shared limit); in
     order of platform, account, limit and time."""
-    groups: dict[tuple[str, str, int], list[Delivery]] = {}
+    #: (platform, account or "" for a shared limit, the limit's place) -> (due ms, images, d)
+    groups: dict[tuple[str, str, int], list[tuple[int, int, Delivery]]] = {}
     described: dict[str, type[Platform]] = {}
+    known: dict[tuple[str, str], tuple[type[Platform], tuple[WriteLimit, ...]] | None] = {}
     for d in deliveries:
         if now is not None and d.at_utc < now:
             continue
-        try:
-            platform = platform_for(d.platform, d.account)
-        except KeyError:  # a platform no longer installed: nothing known of its limits
+        who = (d.platform, d.account)
+        if who not in known:
+            try:
+                found = platform_for(*who)
+            except KeyError:  # a platform no longer installed: nothing known of its limits
+                known[who] = None
+            else:
+                known[who] = (found, found.write_limits)
+                described.setdefault(d.platform, found)
+        seen = known[who]
+        if seen is None:
             continue
-        described.setdefault(d.platform, platform)
-        for n, limit in enumerate(platform.write_limits):
-            account = "" if limit.shared else d.account
-            groups.setdefault((d.platform, account, n), []).append(d)
+        entry = (due_ms(d.at_utc), len(d.media), d)
+        for n, limit in enumerate(seen[1]):
+            groups.setdefault((d.platform, "" if limit.shared else d.account, n), []).append(entry)
     warnings: list[QuotaWarning] = []
-    for (name, account, n), group in sorted(groups.items()):
+    for (name, account, n), group in sorted(groups.items(), key=lambda g: g[0]):
         platform = described[name]
         limit = platform.write_limits[n]
-        events = [
-            (due_ms(d.at_utc), platform.write_cost(len(d.media)).get(limit.unit, 0)) for d in group
-        ]
+        group.sort(key=lambda e: e[0])
+        instants = [e[0] for e in group]
+        cost: dict[int, int] = {}  # images -> what a post with that many uses of the unit
+        for _, images, _ in group:
+            if images not in cost:
+                cost[images] = platform.write_cost(images).get(limit.unit, 0)
+        events = [(t, cost[images]) for t, images, _ in group]
         for w in windows_over(events, limit.window_s * 1000, limit.most):
-            inside = [d for d in group if w.start_ms <= due_ms(d.at_utc) < w.end_ms]
+            inside = group[bisect_left(instants, w.start_ms) : bisect_left(instants, w.end_ms)]
             warnings.append(
                 QuotaWarning(
                     platform=name,
@@ -160,8 +173,8 @@ def check(
                     start=dt.datetime.fromtimestamp(w.start_ms / 1000, dt.UTC),
                     end=dt.datetime.fromtimestamp(w.end_ms / 1000, dt.UTC),
                     used=w.total,
-                    zone=inside[0].zone,
-                    campaigns=tuple(dict.fromkeys(d.campaign for d in inside)),
+                    zone=inside[0][2].zone,
+                    campaigns=tuple(dict.fromkeys(e[2].campaign for e in inside)),
                 )
             )
     return warnings
@@ -192,16 +205,16 @@ class Cost(NamedTuple):
     def line(self) -> str:
         """ "X: 12 posts, est. $0.74 (3 with links at $0.20 ...). Prices: ... 2026-12-03."."""
         noun = "post" if self.posts == 1 else "posts"
-        text = f"{self.label}: {self.posts} {noun}, est. {dollars(self.total_mills)}"
+        text = f"{self.label}: {self.posts:,} {noun}, est. {dollars(self.total_mills)}"
         notes: list[str] = []
         if self.with_links:
             notes.append(
-                f"{self.with_links} with links at {price(self.link_mills)} instead of "
+                f"{self.with_links:,} with links at {price(self.link_mills)} instead of "
                 f"{price(self.post_mills)}: {dollars(self.links_extra_mills)} of it, saved only "
                 "by leaving the links out, since a link moved to a reply is charged as a link too"
             )
         if self.alt_texts and self.alt_mills:
-            notes.append(f"{self.alt_texts} alt texts at {price(self.alt_mills)}")
+            notes.append(f"{self.alt_texts:,} alt texts at {price(self.alt_mills)}")
         if notes:
             text += f" ({'; '.join(notes)})"
         return text + f". Prices: {self.label} pay-per-use, as checked on {self.checked}."
