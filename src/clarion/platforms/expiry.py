@@ -22,7 +22,8 @@ def describe(status: AccountStatus, now: dt.datetime) -> str:
     if at is None:
         if status.expires == "never":
             return "never"
-        return status.expires or "not reported"
+        # a key Clarion renews itself says so in its details (an X OAuth 2.0 refresh token)
+        return status.expires or status.details.get("key_lifetime") or "not reported"
     when = at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return f"{when} ({_from_now(at - now)})"
 

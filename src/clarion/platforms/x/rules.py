@@ -156,6 +156,11 @@ class X(Platform):
     #: ``client_id``: the app's OAuth 2.0 client id, which renews a saved OAuth 2.0 key.
     setting_names = ("api_base", "username", "client_id")
     adapter = "clarion.platforms.x.adapter:XAdapter"
+    renew_steps = (
+        "An OAuth 2.0 user token lasts 2 hours: make one with the offline.access scope, so "
+        "Clarion can renew it itself, or use the four OAuth 1.0a keys, which do not expire. Save "
+        "it with `clarion accounts login x --account {account}` and run `clarion accounts check`"
+    )
     max_length = MAX_WEIGHTED_LENGTH
     length_unit = "weighted characters"
     max_images = 4
