@@ -54,6 +54,7 @@ __all__ = [
     "env_name",
     "keyring_username",
     "load",
+    "lookup",
     "missing",
     "store",
     "where",
@@ -66,6 +67,8 @@ SERVICE = "clarion"
 #: Environment variable naming the ``.env`` file to read.
 ENV_FILE_VARIABLE = settings.ENV_FILE
 DEFAULT_ACCOUNT = "default"
+#: How a lookup names the keyring as a value's source.
+KEYRING_SOURCE = "system keyring"
 
 _NOT_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 
@@ -185,17 +188,37 @@ class _Lookup:
 
     def find(self, platform: str, account: str, name: str) -> tuple[str, str] | None:
         """``(value, description of its source)`` or None."""
-        variable = env_name(platform, account, name)
+        return self.find_variable(
+            env_name(platform, account, name), keyring_username(platform, account, name)
+        )
+
+    def find_variable(
+        self, variable: str, username: str, *, keyring: bool = True
+    ) -> tuple[str, str] | None:
+        """``variable`` (environment, ``.env``), else the keyring's ``username`` (unless
+        ``keyring`` is False: asking it costs a quarter of a second, too much for every idle
+        cron tick)."""
         value = self._env.get(variable)
         if value:
             return value, f"environment variable {variable}"
         value = self._dotenv().get(variable)
         if value:
             return value, f".env file {self._env_path}"
-        value = _keyring_get(keyring_username(platform, account, name))
+        value = _keyring_get(username) if keyring else None
         if value:
-            return value, "system keyring"
+            return value, KEYRING_SOURCE
         return None
+
+
+def lookup(
+    variable: str, username: str, env: Environment | None = None, *, keyring: bool = True
+) -> tuple[str, str] | None:
+    """A secret that belongs to no account (``CLARION_NOTIFY``, keyring username ``notify``):
+    ``(value, where it was found)``, the value registered for redaction; None when not set."""
+    hit = _Lookup(env).find_variable(variable, username, keyring=keyring)
+    if hit is not None:
+        secrets.register(hit[0])
+    return hit
 
 
 def load(

@@ -59,6 +59,7 @@ class Daemon:
                     log.info("%s %s %s", r.state.value, r.key, r.url or r.detail)
             except Exception:
                 log.exception("run failed; trying again at the next wake")
+            self._digest()
             if self.stopping.is_set():
                 return
             try:
@@ -72,6 +73,12 @@ class Daemon:
                 return
             # Due within a second (or fell due during the run): run again from this tick.
             self.stopping.wait(max(0.0, wait.total_seconds()))
+
+    def _digest(self) -> None:
+        """The daily digest, once a day at CLARION_DIGEST_AT (clarion.alerts; never raises)."""
+        from clarion.alerts import digest_if_due
+
+        digest_if_due(self.ledger)
 
     def _schedule(self, when: dt.datetime) -> None:
         self.scheduler.add_job(

@@ -35,6 +35,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "status:status_cmd",
         "Counts by state, the next delivery due, and every delivery that needs attention.",
     ),
+    "digest": (
+        "digest:digest_cmd",
+        "The daily digest: what went out, what goes out today, what needs a person.",
+    ),
+    "notify": (
+        "notify:notify_group",
+        "Alerts: where they go (CLARION_NOTIFY) and whether they get there.",
+    ),
     "history": (
         "status:history_cmd",
         "Every change of one delivery: when, who, from which state to which, and why.",

@@ -188,7 +188,13 @@ def run_once(app: AppContext, opts: RunOptions) -> RunReport:
     from clarion.engine import Engine
 
     engine = Engine(app.ledger(), adapter_factory(dry=opts.dry_run))
-    return engine.run(opts)
+    report = engine.run(opts)
+    if not opts.dry_run and not (opts.should_stop and opts.should_stop()):
+        # alerts from the ledger's state (a stopped run leaves them to the next): never raises
+        from clarion.alerts import after_run
+
+        after_run(app.ledger(), adapter_factory(dry=False), now=opts.now)
+    return report
 
 
 def publishable() -> tuple[str, ...]:

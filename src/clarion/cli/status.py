@@ -13,6 +13,8 @@ from clarion.cli.options import output_format
 if TYPE_CHECKING:
     import datetime as dt
 
+    from clarion.ledger.store import Ledger
+
 
 def local(instant: dt.datetime, zone: str) -> str:
     """An instant as local time with its offset, e.g. 2022-07-04 09:00 (+01:00)."""
@@ -70,10 +72,16 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str) -> None:
         {"platform": a.platform, "account": a.account, "reason": a.reason}
         for a in ledger.paused_accounts()
     ]
+    notifiers = notifier_entries(ledger)
     if fmt == "json":
         app.echo(
             json.dumps(
-                {"version": 1, "campaigns": out, "paused_accounts": accounts},
+                {
+                    "version": 1,
+                    "campaigns": out,
+                    "paused_accounts": accounts,
+                    "alerts_undelivered": notifiers,
+                },
                 indent=2,
                 ensure_ascii=False,
             )
@@ -98,6 +106,14 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str) -> None:
             app.echo(
                 f"  {acc['platform']} {acc['account']}: {acc['reason']} "
                 "(run `clarion accounts check` once it is fixed)"
+            )
+    if notifiers:
+        app.echo(app.style("Alerts not delivered:", bold=True))
+        for n in notifiers:
+            app.echo(
+                f"  {n['target']}: {n['undelivered']} not delivered, last tried {n['last_tried']}: "
+                f"{n['error']} ({'tried again by the next run' if n['retrying'] else 'given up'}; "
+                "`clarion notify test` checks it)"
             )
 
 
@@ -142,3 +158,19 @@ def history_cmd(app: AppContext, key: str, fmt: str) -> None:
             f"  {e.at:%Y-%m-%d %H:%M:%S}Z  {src:>11s} → {e.to_state.value:11s} "
             f"{e.actor}: {e.reason}"
         )
+
+
+def notifier_entries(ledger: Ledger) -> list[dict[str, Any]]:
+    """Alert targets that did not get some alerts in the last week (clarion.alerts)."""
+    from clarion.alerts import notifier_problems
+
+    return [
+        {
+            "target": p.target,
+            "undelivered": p.undelivered,
+            "error": p.error,
+            "last_tried": p.last_tried.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "retrying": p.retrying,
+        }
+        for p in notifier_problems(ledger)
+    ]

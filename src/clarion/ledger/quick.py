@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 from clarion.settings.environment import environ
@@ -17,6 +18,7 @@ from clarion.settings.environment import environ
 #: The schema version this code writes; an older ledger takes the full path (which migrates).
 #: (A test checks it equals clarion.ledger.schema.LATEST; importing that here would cost time.)
 SCHEMA_VERSION = 3
+_DAY_MS = 24 * 3600 * 1000
 
 
 def sqlite_path(url: str | None) -> Path | None:
@@ -53,7 +55,13 @@ def nothing_to_do(url: str | None, now_ms: int, *, paused: bool = False) -> bool
             if version != SCHEMA_VERSION:
                 return False
             (busy,) = conn.execute(queries.BUSY, (now_ms, now_ms if paused else -1)).fetchone()
-            return not busy
+            if busy or paused:
+                return not busy
+            # alerts: a state not told yet, a send to try again, a check the day before a start
+            real = time.time_ns() // 1_000_000
+            params = (real, real - _DAY_MS, now_ms, now_ms + _DAY_MS)
+            (tell,) = conn.execute(queries.ALERTS_WAKE, params).fetchone()
+            return not tell
         finally:
             conn.close()
     except sqlite3.Error:

@@ -34,9 +34,11 @@ from typing import TYPE_CHECKING
 from clarion.settings.environment import (
     ADAPTERS,
     DATABASE_URL,
+    DIGEST_AT,
     ENV_FILE,
     FAILPOINTS,
     LOG_STDERR,
+    NOTIFY,
     PREFIX,
     Environment,
     SettingsError,
@@ -55,9 +57,11 @@ if TYPE_CHECKING:
 __all__ = [
     "ADAPTERS",
     "DATABASE_URL",
+    "DIGEST_AT",
     "ENV_FILE",
     "FAILPOINTS",
     "LOG_STDERR",
+    "NOTIFY",
     "PREFIX",
     "Environment",
     "SettingsError",
