@@ -38,6 +38,18 @@ def sqlite_path(url: str | None) -> Path | None:
     return default_path()
 
 
+def _alerts_set() -> bool:
+    """Whether alerts are set up where a glance can tell: ``CLARION_NOTIFY`` in the environment
+    or named in the ``.env`` file (URLs kept only in the keyring are found by the full run)."""
+    env = environ()
+    if env.notify:
+        return True
+    try:
+        return "CLARION_NOTIFY" in env.env_file.read_text(errors="replace")
+    except OSError:
+        return False
+
+
 def nothing_to_do(url: str | None, now_ms: int, *, paused: bool = False) -> bool:
     """True only when the ledger surely holds nothing due, in flight or unconfirmed (and, with
     ``paused``, for a dry run that names them: nothing paused whose time has come)."""
@@ -55,7 +67,7 @@ def nothing_to_do(url: str | None, now_ms: int, *, paused: bool = False) -> bool
             if version != SCHEMA_VERSION:
                 return False
             (busy,) = conn.execute(queries.BUSY, (now_ms, now_ms if paused else -1)).fetchone()
-            if busy or paused:
+            if busy or paused or not _alerts_set():
                 return not busy
             # alerts: a state not told yet, a send to try again, a check the day before a start
             real = time.time_ns() // 1_000_000
