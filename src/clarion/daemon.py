@@ -57,6 +57,9 @@ class Daemon:
                 report = self.run(self.stopping.is_set)
                 for r in report.results:
                     log.info("%s %s %s", r.state.value, r.key, r.url or r.detail)
+                from clarion.monitoring.heartbeat import after_run
+
+                after_run(stopped=self.stopping.is_set(), background=True)  # never waited for
             except Exception:
                 log.exception("run failed; trying again at the next wake")
             self._digest()

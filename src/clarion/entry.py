@@ -31,6 +31,9 @@ def idle_tick(argv: list[str]) -> bool:
 
 def main() -> None:
     if idle_tick(sys.argv[1:]):
+        from clarion.monitoring.idle import after_idle
+
+        after_idle()  # an idle minute is a finished run too: the heartbeat, if one is set up
         return
     from clarion.cli import main as cli_main
 

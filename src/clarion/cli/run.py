@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -75,6 +77,12 @@ def run_options(func: F) -> F:
                 help="How long a claim holds before another run may take it over.",
             ),
             click.option(
+                "--workers",
+                type=click.IntRange(1, 256),
+                help="How many posts to send at once, never two from one account "
+                "(default: CLARION_WORKERS, else 32).",
+            ),
+            click.option(
                 "--allow-overlap",
                 is_flag=True,
                 help="Run even while another run on "
@@ -125,6 +133,7 @@ def run_due_cmd(
     grace: int | None,
     catch_up: bool,
     lease: int,
+    workers: int | None,
     allow_overlap: bool,
     log_file: str | None,
     verbose: int,
@@ -135,8 +144,10 @@ def run_due_cmd(
     For cron, every minute: `* * * * * clarion run-due`.
 
     Quiet when nothing is due. Exit status: 0 when all went well (or nothing was due), 1 when
-    anything failed, is unconfirmed or was missed, 2 on usage errors. `--now` and `--dry-run`
-    rehearse: nothing is sent or recorded, and the exit status is the one a real run would have.
+    anything failed, is unconfirmed or was missed, 2 on usage errors, 143 (SIGTERM) or 130
+    (Ctrl-C) when stopped early: the sends in flight were finished and recorded, the rest waits
+    for the next run. `--now` and `--dry-run` rehearse: nothing is sent or recorded, and the exit
+    status is the one a real run would have.
     """
     if now is not None and pretend_now is not None:
         raise click.UsageError("Give either --now (a rehearsal) or --pretend-now, not both.")
@@ -147,6 +158,9 @@ def run_due_cmd(
 
         at = instant or dt.datetime.now(dt.UTC)
         if nothing_to_do(app.database_url, int(at.timestamp() * 1000), paused=dry_run):
+            from clarion.monitoring.idle import after_idle
+
+            after_idle(rehearsal=dry_run)  # an idle minute is a finished run too: heartbeat
             return  # the cron case: quiet, exit 0, nothing else imported
     from clarion import logs
     from clarion.engine import RunOptions
@@ -158,6 +172,7 @@ def run_due_cmd(
         grace_ms=grace,
         catch_up=catch_up,
         lease_ms=lease,
+        workers=workers_setting(workers),
         platforms=publishable(),
     )
     ledger = app.ledger()
@@ -169,13 +184,86 @@ def run_due_cmd(
             err=True,
         )
         return
+    stop = Stopping()
     try:
-        report = run_once(app, opts)
+        with stop.handling(not dry_run):
+            report = run_once(app, replace(opts, should_stop=stop.requested))
     finally:
         if lock is not None:
             lock.close()  # released now, not whenever the handle is collected
     print_report(app, report, fmt, opts)
-    raise SystemExit(report.exit_code)
+    from clarion.monitoring.heartbeat import after_run
+
+    after_run(rehearsal=opts.dry_run, stopped=bool(stop.exit_code))
+    raise SystemExit(stop.exit_code or report.exit_code)
+
+
+def workers_setting(given: int | None) -> int:
+    """``--workers``, else ``CLARION_WORKERS``, else the default."""
+    if given is not None:
+        return given
+    from clarion.settings.environment import SettingsError, environ
+
+    try:
+        return environ().workers
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+class Stopping:
+    """SIGTERM or SIGINT (Ctrl-C) during a run: the first lets the sends in flight finish and
+    hands back every claim not started (:attr:`requested` is asked between sends); a second stops
+    at once, leaving the sends in flight to the next run (after their lease it asks the platform
+    whether each arrived: the ledger stays consistent, as after a crash)."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    def requested(self) -> bool:
+        return self.signum is not None
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal's number, as shells report a command a signal stopped; 0 if none."""
+        return 0 if self.signum is None else 128 + self.signum
+
+    @contextmanager
+    def handling(self, active: bool) -> Iterator[None]:
+        import signal
+
+        if not active:
+            yield
+            return
+        signals = (signal.SIGTERM, signal.SIGINT)
+        previous = {s: signal.signal(s, self._on_signal) for s in signals}
+        try:
+            yield
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        import logging
+        import os
+        import signal
+
+        name = signal.Signals(signum).name
+        if self.signum is not None:  # the second: at once
+            os.write(
+                2,
+                f"{name} again: stopping at once; posts being sent now are checked "
+                "with their platform by the next run.\n".encode(),
+            )
+            os._exit(128 + signum)
+        self.signum = signum
+        logging.getLogger("clarion.engine").info(
+            "received %s; finishing the sends in flight and stopping", name
+        )
+        os.write(
+            2,
+            f"{name}: finishing the posts being sent now, handing the rest back to the "
+            "next run (send it again to stop at once).\n".encode(),
+        )
 
 
 def _path(value: str) -> Path:
@@ -306,6 +394,7 @@ def daemon_cmd(
     grace: int | None,
     catch_up: bool,
     lease: int,
+    workers: int | None,
     allow_overlap: bool,
     log_file: str | None,
     verbose: int,
@@ -315,8 +404,6 @@ def daemon_cmd(
     Wakes at the next due instant, and at least every minute to pick up edits; stops cleanly
     on SIGTERM or Ctrl-C without leaving a claim behind.
     """
-    from dataclasses import replace
-
     from clarion import logs
     from clarion.daemon import Daemon
     from clarion.engine import RunOptions
@@ -330,7 +417,13 @@ def daemon_cmd(
             "Another run-due or daemon is working on this ledger on this "
             "machine. (Use --allow-overlap to run several workers.)"
         )
-    opts = RunOptions(grace_ms=grace, catch_up=catch_up, lease_ms=lease, platforms=publishable())
+    opts = RunOptions(
+        grace_ms=grace,
+        catch_up=catch_up,
+        lease_ms=lease,
+        workers=workers_setting(workers),
+        platforms=publishable(),
+    )
 
     def one_run(stop: Callable[[], bool]) -> RunReport:
         return run_once(app, replace(opts, should_stop=stop))

@@ -13,6 +13,7 @@ from clarion.cli.options import output_format
 if TYPE_CHECKING:
     import datetime as dt
 
+    from clarion.ledger.health import Stranded
     from clarion.ledger.store import Ledger
 
 
@@ -28,13 +29,23 @@ def local(instant: dt.datetime, zone: str) -> str:
 @click.command("status")
 @click.argument("campaign", required=False)
 @output_format("table", "json")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="For monitoring systems (Nagios, Icinga, Uptime Kuma...): one line, exit 0 OK, "
+    "1 WARNING (a person is needed), 2 CRITICAL (publishing is not happening).",
+)
 @pass_app
-def status_cmd(app: AppContext, campaign: str | None, fmt: str) -> None:
+def status_cmd(app: AppContext, campaign: str | None, fmt: str, check: bool) -> None:
     """Counts by state, the next delivery due, and every delivery that needs attention.
 
-    Needs attention: failed, unconfirmed and missed deliveries, each with its reason; and
-    paused accounts. Give CAMPAIGN (its slug) to see one campaign.
+    Needs attention: failed, unconfirmed and missed deliveries, each with its reason; deliveries
+    left claimed or half-sent by a run that is gone; and paused accounts. Give CAMPAIGN (its
+    slug) to see one campaign. `--check` prints one line for a monitoring system instead.
     """
+    if check:
+        raise SystemExit(check_line(app, campaign))
+    from clarion.ledger import health
     from clarion.ledger.states import State
 
     ledger = app.ledger()
@@ -46,6 +57,7 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str) -> None:
             + "."
         )
     out: list[dict[str, Any]] = []
+    left = health.stranded(ledger, real_now_ms())  # claims whose run is gone
     for summary in ledger.status(campaign):
         zone, upcoming = summary.info.timezone, summary.next_due
         out.append(
@@ -66,6 +78,9 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str) -> None:
                     {"key": r.key, "state": r.state.value, "due": local(r.due, zone), "reason": why}
                     for r, why in summary.attention
                 ],
+                "stranded": [
+                    stranded_entry(s, zone) for s in left if s.row.campaign == summary.info.slug
+                ],
             }
         )
     accounts = [
@@ -73,6 +88,7 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str) -> None:
         for a in ledger.paused_accounts()
     ]
     notifiers = notifier_entries(ledger)
+    beat = heartbeat_entry()
     if fmt == "json":
         app.echo(
             json.dumps(
@@ -81,6 +97,7 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str) -> None:
                     "campaigns": out,
                     "paused_accounts": accounts,
                     "alerts_undelivered": notifiers,
+                    "heartbeat": beat,
                 },
                 indent=2,
                 ensure_ascii=False,
@@ -100,6 +117,10 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str) -> None:
             app.echo("  needs attention:")
             for a in c["attention"]:
                 app.echo(f"    {a['state']:11s} {a['key']}  due {a['due']}: {a['reason']}")
+        if c["stranded"]:
+            app.echo("  left by a run that is gone:")
+            for a in c["stranded"]:
+                app.echo(f"    {a['state']:11s} {a['key']}  {a['why']}; {a['next']}")
     if accounts:
         app.echo(app.style("Paused accounts:", bold=True))
         for acc in accounts:
@@ -115,6 +136,99 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str) -> None:
                 f"{n['error']} ({'tried again by the next run' if n['retrying'] else 'given up'}; "
                 "`clarion notify test` checks it)"
             )
+    if beat is not None and beat["ok"] is False:
+        app.echo(
+            f"Last heartbeat NOT heard by {beat['target']}: {beat['detail']} ({beat['at']}); "
+            "an outside monitor may report that Clarion stopped: check CLARION_HEARTBEAT_URL "
+            "and this machine's network"
+        )
+
+
+def real_now_ms() -> int:
+    import time
+
+    return int(time.time() * 1000)
+
+
+def stranded_entry(s: Stranded, zone: str) -> dict[str, Any]:
+    """A delivery a gone run left claimed or half-sent: what happened, what happens next, and
+    what to do."""
+    from clarion.ledger.rows import from_ms
+    from clarion.ledger.states import State
+
+    row = s.row
+    when = "the next run"
+    if s.from_ms is not None:
+        when = f"the first run after {local(from_ms(s.from_ms), zone)}"
+    if row.state == State.CLAIMED:
+        then = f"nothing was sent: {when} sends it (or marks it missed if it is too late)"
+    else:
+        then = (
+            f"it was being sent: {when} asks {row.platform} whether the post arrived "
+            "(unconfirmed until then)"
+        )
+    todo = "nothing to do if cron or the daemon runs `clarion run-due`; otherwise run it now"
+    return {
+        "key": row.key,
+        "state": row.state.value,
+        "owner": row.lease_owner,
+        "lease_until": None
+        if row.lease_until_ms is None
+        else local(from_ms(row.lease_until_ms), zone),
+        "why": f"its run ({row.lease_owner}) is gone: {s.why}",
+        "next": f"{then}; {todo}",
+        "taken_back_at_once": s.from_ms is None,
+    }
+
+
+def heartbeat_entry() -> dict[str, Any] | None:
+    """The last heartbeat (CLARION_HEARTBEAT_URL) of this machine, when one is set up: when,
+    heard or not, by which host (never the URL's path, which holds its token)."""
+    from clarion.monitoring import heartbeat
+
+    found = heartbeat.find_url()
+    if found is None:
+        return None
+    done = heartbeat.last()
+    if done is None:
+        return {"at": None, "ok": None, "detail": "no run has pinged it yet", "target": None}
+    return {
+        "at": time_utc(done.at_ms),
+        "ok": done.ok,
+        "detail": done.detail,
+        "target": done.target,
+    }
+
+
+def time_utc(at_ms: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(at_ms / 1000, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_line(app: AppContext, campaign: str | None) -> int:
+    """``status --check``: the verdict of :func:`clarion.monitoring.check.assess` as one plugin
+    line; the exit status (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN for a campaign not there)."""
+    from clarion.monitoring.check import Facts, assess
+    from clarion.secrets import redact
+
+    try:
+        from clarion.monitoring.facts import gather
+
+        ledger = app.ledger()
+        if campaign and campaign not in {c.slug for c in ledger.campaigns()}:
+            app.echo(f"CLARION UNKNOWN - no campaign {campaign!r} in the ledger")
+            return 3
+        notifiers = tuple(f"{n['target']}: {n['error']}" for n in notifier_entries(ledger))
+        facts = gather(ledger, campaign, notifiers=notifiers)
+    except Exception as exc:  # the ledger cannot be opened or read: that is the news
+        words = str(exc).strip().splitlines()
+        facts = Facts(ledger_error=redact(words[0] if words else type(exc).__name__))
+    verdict = assess(facts)
+    said = ", ".join(f.words for f in verdict.findings) or "all well"
+    perf = " ".join(f"{k}={v}" for k, v in verdict.perfdata.items())
+    app.echo(f"CLARION {verdict.label} - {said}" + (f" | {perf}" if perf else ""))
+    return int(verdict.level)
 
 
 @click.command("history")

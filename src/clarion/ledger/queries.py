@@ -86,6 +86,12 @@ NEXT_WAITING = f"{_SELECT} WHERE d.campaign = ? AND d.state IN {WAITING_SQL} {OR
 ATTENTION_ROWS = f"{_SELECT} WHERE d.campaign = ? AND d.state IN {states(ATTENTION)} {ORDER}"
 ID_OF = "SELECT d.id FROM deliveries d WHERE d.key = ?"
 STATE_OF = "SELECT d.state FROM deliveries d WHERE d.id = ?"
+#: Claimed or being sent, whatever the lease: what recovery and ``status`` look at (ledger.owners
+#: decides which of their owners are gone).
+IN_FLIGHT_ROWS = f"{_SELECT} WHERE d.state IN {IN_FLIGHT_SQL} {ORDER}"
+#: Waiting although its time, grace window and some slack have all passed: a run would have
+#: sent it or marked it missed, so no run is happening. Parameters: slack (ms), now.
+OVERDUE_ROWS = f"{_SELECT} WHERE d.state IN {WAITING_SQL} AND {WAKE} + d.grace_ms + ? < ? {ORDER}"
 
 
 def by_ids(n: int) -> str:
@@ -138,17 +144,36 @@ def move(fields: Iterable[str], sources: int, owner: bool) -> str:
 
 # --- claims -------------------------------------------------------------------------------------
 
-_CLAIM_ORDER = "ORDER BY d.due_ms, d.thread_index, d.id LIMIT ?"
-
 
 def _ready_on(platforms: int | None) -> str:
     return READY + ("" if platforms is None else f" AND d.platform IN ({marks(platforms)})")
 
 
+#: Ready rows and those one run holds, ranked within their account (in send order), so a claim
+#: takes the first few of every account rather than many of one. Parameters:
+#: :func:`ready_params`, owner.
+_RANKED = (
+    "SELECT r.id, ROW_NUMBER() OVER (PARTITION BY r.platform, r.account "
+    "ORDER BY r.due_ms, r.thread_index, r.id) AS rn FROM ("
+    f"SELECT d.id, d.platform, d.account, d.due_ms, d.thread_index FROM deliveries d WHERE {READY} "
+    "UNION ALL SELECT d.id, d.platform, d.account, d.due_ms, d.thread_index FROM deliveries d "
+    f"WHERE d.state IN {IN_FLIGHT_SQL} AND d.lease_owner = ?) r"
+)
+
+
+def _fair(platforms: int | None) -> str:
+    """Ready rows, the accounts taken in turn: the first of each, then the second..., counting
+    what the run already holds of each (so an account it holds many of comes last). Parameters:
+    :func:`ready_params`, owner, :func:`ready_params`, [platforms], limit."""
+    return (
+        f"SELECT d.id FROM deliveries d JOIN ({_RANKED}) k ON k.id = d.id "
+        f"WHERE {_ready_on(platforms)} ORDER BY k.rn, d.due_ms, d.thread_index, d.id LIMIT ?"
+    )
+
+
 def claim_ids(platforms: int | None) -> str:
-    """SQLite: the ids to claim (inside ``BEGIN IMMEDIATE``). Parameters: :func:`ready_params`,
-    [platforms], limit."""
-    return f"SELECT d.id FROM deliveries d WHERE {_ready_on(platforms)} {_CLAIM_ORDER}"
+    """SQLite: the ids to claim (inside ``BEGIN IMMEDIATE``). Parameters: as :func:`_fair`."""
+    return _fair(platforms)
 
 
 def claim_marked(n: int) -> str:
@@ -161,12 +186,31 @@ def claim_marked(n: int) -> str:
 
 def claim_skip_locked(platforms: int | None) -> str:
     """PostgreSQL: claim in one statement, skipping rows other workers hold. Parameters: owner,
-    lease until, now, :func:`ready_params`, [platforms], limit."""
+    lease until, now, then as :func:`_fair`."""
     return (
         f"UPDATE deliveries SET state = '{State.CLAIMED.value}', lease_owner = ?, "
-        "lease_until_ms = ?, updated_ms = ? WHERE id IN (SELECT d.id FROM deliveries d "
-        f"WHERE {_ready_on(platforms)} {_CLAIM_ORDER} FOR UPDATE OF d SKIP LOCKED) RETURNING id"
+        f"lease_until_ms = ?, updated_ms = ? WHERE id IN ({_fair(platforms)} "
+        "FOR UPDATE OF d SKIP LOCKED) RETURNING id"
     )
+
+
+#: A run's lease on what it holds, pushed on while it works (real clock). Parameters: until,
+#: owner, until.
+EXTEND_LEASES = (
+    "UPDATE deliveries SET lease_until_ms = ? WHERE lease_owner = ? "
+    f"AND state IN {IN_FLIGHT_SQL} AND lease_until_ms < ?"
+)
+#: An account's platform said "not before": its waiting deliveries due before then wait too.
+#: Parameters: until, now, platform, account, until, until.
+HOLD_ACCOUNT = (
+    "UPDATE deliveries SET not_before_ms = ?, updated_ms = ? WHERE platform = ? AND account = ? "
+    f"AND state IN {WAITING_SQL} AND due_ms < ? AND (not_before_ms IS NULL OR not_before_ms < ?)"
+)
+#: What one run has claimed of an account and not started. Parameters: platform, account, owner.
+ACCOUNT_CLAIMED_BY = (
+    f"{_SELECT} WHERE d.platform = ? AND d.account = ? AND d.state = '{State.CLAIMED.value}' "
+    f"AND d.lease_owner = ? {ORDER}"
+)
 
 
 def claim_events(n: int) -> str:
