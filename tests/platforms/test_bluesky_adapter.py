@@ -48,6 +48,12 @@ def pds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PdsServer]:
         yield server
 
 
+@pytest.fixture(autouse=True)
+def own_token_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test's saved Bluesky sessions in its own data folder (clarion.tokens)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+
+
 def use(monkeypatch: pytest.MonkeyPatch, service: str, handle: str, password: str) -> None:
     monkeypatch.setenv("CLARION_ENV_FILE", "/nonexistent/.env")
     monkeypatch.setenv("CLARION_BLUESKY_SERVICE", service)
@@ -698,6 +704,7 @@ def test_a_session_that_expired_between_posts_is_renewed_once(
         "com.atproto.server.createSession",
         "com.atproto.repo.createRecord",
         "com.atproto.repo.createRecord",  # refused: the token expired
+        "com.atproto.server.refreshSession",  # renewing it is tried first (not served here)
         "com.atproto.server.createSession",
         "com.atproto.repo.createRecord",
     ]

@@ -4,7 +4,8 @@ Credentials (:mod:`clarion.credentials`): ``CLARION_BLUESKY_HANDLE``,
 ``CLARION_BLUESKY_APP_PASSWORD`` (secret) and ``CLARION_BLUESKY_SERVICE`` (default
 ``https://bsky.social``); for an account other than ``default``, ``CLARION_BLUESKY_<ACCOUNT>_...``.
 The handle, which the request shows, is read when the adapter is made; the app password only when
-logging in.
+logging in. The session is kept between runs in the token store and renewed
+(:mod:`._session`): a week of runs logs in a handful of times.
 Every call goes to that service (a PDS, or bsky.social, which passes repository calls on to the
 account's PDS).
 
@@ -20,13 +21,14 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from clarion.delivery import Delivery
 from clarion.platforms import transport
 from clarion.platforms.adapter import AccountStatus, Adapter, Request
-from clarion.platforms.bluesky import _record, _xrpc
+from clarion.platforms.bluesky import _record, _session, _xrpc
 from clarion.platforms.bluesky._rules import Bluesky
 from clarion.platforms.bluesky._xrpc import POST, api_error, describe, post_rkey
 from clarion.platforms.outcomes import (
@@ -39,10 +41,12 @@ from clarion.platforms.outcomes import (
     Unknown,
 )
 from clarion.secrets import redact
+from clarion.tokens import TokenStore, TokenStoreError
 
 __all__ = ["DEFAULT_SERVICE", "BlueskyAdapter", "post_rkey"]
 
 DEFAULT_SERVICE = "https://bsky.social"
+log = logging.getLogger("clarion.platforms.bluesky")
 _AUTH_ERRORS = frozenset(
     {"AuthenticationRequired", "ExpiredToken", "InvalidToken", "AccountTakedown", "AuthMissing"}
 )
@@ -65,6 +69,8 @@ class BlueskyAdapter(Adapter):
         self._client: Any = None
         self._did: str | None = None
         self._handle: str | None = None
+        #: The access JWT the server refused mid-run: not to be reused from the store.
+        self._refused_jwt: str | None = None
 
     # --- credentials and session -------------------------------------------------------------
 
@@ -77,7 +83,8 @@ class BlueskyAdapter(Adapter):
         return found
 
     def _login(self) -> Any:
-        """A client with a session (``com.atproto.server.createSession``), kept for later calls.
+        """A client with a session, kept for later calls: the saved one, renewed, or a new one
+        (``com.atproto.server.createSession``) when there is none (:mod:`._session`).
 
         The SDK's ``Client.login`` would move every later call to the PDS named in the account's
         DID document; the session is set on the client here without that, so all calls go to
@@ -85,26 +92,52 @@ class BlueskyAdapter(Adapter):
         if self._client is not None:
             return self._client
         found = self._settings()
-        missing = self.missing(("handle", "app_password"), "Bluesky credentials")
+        missing = self.missing(("handle",), "Bluesky credentials")
         if missing:
             raise _Stop(Failed(missing, auth=True))
         import httpx
 
         # (imported by name: the SDK ships no type information)
-        sdk = importlib.import_module("atproto_client")
         xrpc_request = importlib.import_module("atproto_client.request").Request
         service = found["service"].rstrip("/")
         timeout = httpx.Timeout(self.timeout_s)
-        client = sdk.Client(service, request=xrpc_request(timeout=timeout))
-        session = client.com.atproto.server.create_session(
+        client = importlib.import_module("atproto_client").Client(
+            service, request=xrpc_request(timeout=timeout)
+        )
+        store = self._store()
+        login = _session.Login(self.account, service, found["handle"], found.get("app_password"))
+        session = _session.establish(
+            store,
+            login,
+            refused=self._refused_jwt,
+            renew=lambda refresh: _session.renew(client, refresh),
+            create=lambda: self._create(client, found),
+        )
+        client._set_or_update_session(session, f"{service}/xrpc")
+        if store is not None:  # the SDK renews by itself near the end of a long run: keep that
+            client.on_session_change(_session.keeper(store, login))
+        self._client, self._did, self._handle = client, session.did, session.handle
+        return client
+
+    def _store(self) -> TokenStore | None:
+        try:
+            return TokenStore(self.env)
+        except TokenStoreError as exc:
+            log.warning("Bluesky session not kept: %s", exc)
+            return None
+
+    def _create(self, client: Any, found: dict[str, str]) -> Any:
+        """``com.atproto.server.createSession`` with the app password."""
+        missing = self.missing(("handle", "app_password"), "Bluesky credentials")
+        if missing:
+            raise _Stop(Failed(missing, auth=True))
+        sdk = importlib.import_module("atproto_client")
+        return client.com.atproto.server.create_session(
             sdk.models.ComAtprotoServerCreateSession.Data(
                 identifier=found["handle"], password=found["app_password"]
             ),
             ignore_session_check=True,
         )
-        client._set_or_update_session(session, f"{service}/xrpc")
-        self._client, self._did, self._handle = client, session.did, session.handle
-        return client
 
     def _call(self, nsid: str, body: bytes | None = None, mime: str = "", **params: str) -> Any:
         """One XRPC call with the session; the answer's JSON (a dict). A session kept from an
@@ -117,6 +150,7 @@ class BlueskyAdapter(Adapter):
             err = api_error(exc)
             if not (kept and err is not None and err.error in ("ExpiredToken", "InvalidToken")):
                 raise
+        self._refused_jwt = getattr(getattr(self._client, "_session", None), "access_jwt", None)
         self._client = None
         return self._call_once(nsid, body, mime, params)
 
@@ -332,8 +366,8 @@ class BlueskyAdapter(Adapter):
 
     def check(self) -> AccountStatus:
         name, account = self.platform.name, self.account
-        try:
-            self._login()
+        try:  # the saved session (or a new one) asked who it is: it works, or is replaced
+            self._call("com.atproto.server.getSession")
         except _Stop as stop:
             reason = getattr(stop.outcome, "reason", "")
             return AccountStatus(name, account, False, problem=redact(reason))
@@ -350,7 +384,7 @@ class BlueskyAdapter(Adapter):
             account,
             True,
             posts_as=f"@{self._handle} ({self._did})",
-            details={"service": service},
+            details={"service": service, "session": "kept between runs, renewed by Clarion"},
         )
 
 
