@@ -116,13 +116,36 @@ def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
     show_default=True,
     help="The account's name, as campaigns pick it (`accounts: {x: press-office}`).",
 )
+@click.option(
+    "--oauth2",
+    is_flag=True,
+    help="X: authorise Clarion in the browser (OAuth 2.0); the key then renews itself.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1024, 65535),
+    default=8765,
+    show_default=True,
+    help="With --oauth2: the port of the app's callback, http://127.0.0.1:PORT/callback.",
+)
+@click.option(
+    "--paste-refresh-token",
+    "paste",
+    is_flag=True,
+    help="With --oauth2: paste a refresh token you already have instead of the browser.",
+)
 @pass_app
-def login_cmd(app: AppContext, platform: str, account: str) -> None:
+def login_cmd(
+    app: AppContext, platform: str, account: str, oauth2: bool, port: int, paste: bool
+) -> None:
     """Save an account's keys in the system keyring, then check that it can post.
 
     Asks for each setting (shown as you type) and each secret (hidden). Press Enter to keep a
     value Clarion already has (from the environment, a .env file or the keyring). Secrets are
     never printed and never written to campaign files or the ledger.
+
+    For X, --oauth2 opens X's authorisation page instead: sign in as the account, click
+    "Authorize app", and Clarion keeps a key that renews itself.
     """
     from clarion import credentials
     from clarion.platforms import get
@@ -143,9 +166,18 @@ def login_cmd(app: AppContext, platform: str, account: str) -> None:
         credentials.env_name(platform, account, "name")
     except credentials.CredentialsError as exc:
         raise click.BadParameter(str(exc), param_hint="--account") from None
+    if oauth2 or paste:
+        if platform != "x":
+            raise click.BadParameter("only X accounts log in with OAuth 2.0", param_hint="--oauth2")
+        from clarion.cli import accounts_x
+
+        app.echo(f"X OAuth 2.0 for account {account!r} (Enter keeps what Clarion already has):")
+        accounts_x.login(app, account, port, paste)
+        return
     app.echo(f"Keys for {label}, account {account!r} (Enter keeps what Clarion already has):")
     values: dict[str, str] = {}
-    for name in (*settings, *secrets):
+    oauth2_only = ("client_id", "client_secret") if platform == "x" else ()
+    for name in (n for n in (*settings, *secrets) if n not in oauth2_only):
         secret = name in secrets
         variable = credentials.env_name(platform, account, name)
         known = credentials.where(platform, account, name)
