@@ -18,10 +18,11 @@ Never in the ledger, never in campaign files. The same rules as every other secr
   the same single-use token at once.
 * Every token read or written is registered with :func:`clarion.secrets.register`.
 
-Tokens are kept per machine. With several machines sharing one PostgreSQL ledger, each machine
-renews its own copy; as X's refresh tokens are single-use, the machines would take the token from
-each other. So an X OAuth 2.0 account is renewed from one machine only (the docs say so); a Bluesky
-session per machine is fine (each logs in once, then renews its own session).
+Tokens are kept per machine, and that is the rule with several machines on one PostgreSQL ledger:
+each machine gets a token set of its own (``clarion accounts login x --oauth2`` run on each: X
+gives one per authorisation; Bluesky: each machine logs in once), renewed by that machine alone
+under its lock. A copied set would be renewed by two machines, and X's refresh tokens work once:
+the docs say never to copy one.
 """
 
 from __future__ import annotations
