@@ -182,3 +182,10 @@ def test_the_daemon_pings_after_its_runs(
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert TOKEN not in out + err + (tmp_path / "d.log").read_text()
+
+
+def test_the_idle_tick_names_the_keyring_as_the_lookup_does() -> None:
+    from clarion import credentials
+    from clarion.monitoring import state
+
+    assert state.KEYRING_SOURCE == credentials.KEYRING_SOURCE

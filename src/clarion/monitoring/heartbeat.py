@@ -38,7 +38,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from clarion.monitoring.idle import mentions, state_file
+from clarion.monitoring.state import mentions, state_file
 from clarion.settings.environment import HEARTBEAT_URL, Environment, environ
 
 __all__ = [

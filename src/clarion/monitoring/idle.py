@@ -9,35 +9,10 @@ costs a quarter of a second). Only then is :mod:`clarion.monitoring.heartbeat` i
 
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-
+from clarion.monitoring.state import KEYRING_SOURCE, mentions, state_file
 from clarion.settings.environment import HEARTBEAT_URL, environ
 
-__all__ = ["after_idle", "state_file"]
-
-#: How the heartbeat's state file names the keyring as the URL's source.
-KEYRING_SOURCE = "system keyring"
-
-
-def state_file() -> Path:
-    """``heartbeat.json`` in Clarion's state folder (``$XDG_STATE_HOME/clarion`` on Linux)."""
-    if sys.platform.startswith("linux"):
-        xdg = os.environ.get("XDG_STATE_HOME", "").strip()
-        base = Path(xdg) if xdg else Path("~/.local/state").expanduser()
-        return base / "clarion" / "heartbeat.json"
-    from platformdirs import user_state_path
-
-    return user_state_path("clarion", appauthor=False) / "heartbeat.json"
-
-
-def mentions(path: Path, text: str) -> bool:
-    """Whether the file at ``path`` holds ``text`` (False when it cannot be read)."""
-    try:
-        return text.encode() in path.read_bytes()
-    except OSError:
-        return False
+__all__ = ["after_idle"]
 
 
 def after_idle(*, rehearsal: bool = False) -> None:
