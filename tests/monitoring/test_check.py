@@ -132,3 +132,32 @@ def test_a_ledger_that_cannot_be_opened_is_critical(tmp_path: Path) -> None:
     assert gone.exit_code == 2
     assert one_line(gone).startswith("CLARION CRITICAL - the ledger cannot be opened: ")
     assert "pw" not in gone.output.replace("pending", "")
+
+
+def test_facts_from_a_ledger_a_run_on_another_machine_left(tmp_path: Path) -> None:
+    """Another machine's run cannot be looked at: its claims count as gone once their lease has
+    run out, and as abandoned (critical) 5 minutes after that."""
+    from clarion.ledger import health, open_ledger
+    from clarion.ledger.rows import ms
+    from clarion.monitoring.facts import gather
+    from tests.ledger.helpers import schedule, utc
+
+    ledger = open_ledger(f"sqlite:///{tmp_path / 'ledger.sqlite3'}")
+    try:
+        schedule(ledger, tmp_path, WEEK.replace("2022-07", "2100-07"))
+        now = ms(utc("2100-07-04T08:00:00Z"))
+        real = ms(utc("2030-01-01T12:00:00Z"))  # the real clock the leases are measured on
+        owner = "run-due pid 4242 on some-other-machine"
+        claimed = ledger.claim(now, owner, real + 60_000, 10)
+        assert len(claimed) == 1  # the launch (its thread part waits for it)
+        assert health.stranded(ledger, real) == []  # lease running, owner unknowable: alive
+        (left,) = health.stranded(ledger, real + 60_001)
+        assert (left.why, left.expired, left.from_ms) == ("its lease ran out", True, None)
+        soon = gather(ledger, now_ms=real + 120_000)
+        assert (soon.stranded, soon.abandoned, assess(soon).level) == (1, 0, Level.WARNING)
+        late = gather(ledger, now_ms=real + 60_000 + 5 * 60_000 + 1)
+        assert (late.stranded, late.abandoned, assess(late).level) == (1, 1, Level.CRITICAL)
+        assert gather(ledger, "week", now_ms=real + 600_000).abandoned == 1
+        assert gather(ledger, "other", now_ms=real + 600_000).stranded == 0
+    finally:
+        ledger.close()
