@@ -189,3 +189,19 @@ def test_the_idle_tick_names_the_keyring_as_the_lookup_does() -> None:
     from clarion.monitoring import state
 
     assert state.KEYRING_SOURCE == credentials.KEYRING_SOURCE
+
+
+def test_a_run_that_could_not_work_does_not_ping(
+    tmp_path: Path, receiver: Receiver, platform: FakePlatformServer
+) -> None:
+    bad = tmp_path / "broken.sqlite3"
+    bad.write_text("not a database\n" * 100)
+    c = ClarionCLI(
+        tmp_path, cli(tmp_path, platform, receiver.ping_url).platform_env, f"sqlite:///{bad}"
+    )
+    done = c.run("run-due")
+    assert done.returncode == 1 and "could not open its ledger" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    ok = cli(tmp_path, platform, receiver.ping_url).run("run-due")  # the real ledger: idle
+    assert ok.returncode == 0, ok.stderr
+    assert len(receiver.wait_for(1)) == 1  # only the run that worked was heard
