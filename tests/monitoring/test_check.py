@@ -161,3 +161,27 @@ def test_facts_from_a_ledger_a_run_on_another_machine_left(tmp_path: Path) -> No
         assert gather(ledger, "other", now_ms=real + 600_000).stranded == 0
     finally:
         ledger.close()
+
+
+def test_an_alert_that_did_not_reach_its_target_is_a_warning(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    from tests.fakes import FakePlatform
+    from tests.net import closed_port
+
+    env = {
+        **env,
+        "CLARION_NOTIFY": f"json://127.0.0.1:{closed_port()}/nobody",
+        "CLARION_ENV_FILE": str(tmp_path / "none.env"),
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring",
+    }
+    week = tmp_path / "week.yaml"
+    week.write_text(WEEK.replace("2022-07", "2100-07"))
+    assert clarion(env, "schedule", str(week)).exit_code == 0
+    FakeAdapter.platforms.setdefault(("mastodon", "default"), FakePlatform()).script = ["refused"]
+    ran = clarion(env, "run-due", "--pretend-now", "2100-07-04T08:00:00Z", "--log-file", "-")
+    assert ran.exit_code == 1
+    check = clarion(env, "status", "--check")
+    assert check.exit_code == 1
+    assert one_line(check).startswith("CLARION WARNING - 1 failed, ")
+    assert "1 alert target not reached | " in check.output
