@@ -112,7 +112,8 @@ def _register(url: str) -> None:
     from clarion import secrets
 
     parts = urlsplit(url)
-    secrets.register(url, parts.path + (f"?{parts.query}" if parts.query else ""), parts.query)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    secrets.register(url, path, parts.query, parts.password)
 
 
 def _target(url: str) -> str:
