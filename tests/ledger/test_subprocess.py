@@ -357,9 +357,10 @@ def test_overlapping_runs_on_sqlite_send_each_post_once(
     c.schedule(many_posts("overlap", 100, "mastodon, bluesky", step_s=6))
     keys = keys_of("overlap", 100, ["mastodon", "bluesky"])
     now = ["--pretend-now", "2022-07-04T08:30:00Z", "--grace", "1h", "--log-file", "-"]
-    # The first run holds the lock, and hangs on its first post until released.
+    # The first run holds the lock, and hangs on its first post until released (one send at a
+    # time, so the hang holds up its whole first claim; the others send many at once).
     fake.configure(latency_ms=20, post=["hang"])
-    first = c.start("run-due", *now)
+    first = c.start("run-due", *now, "--workers", "1")
     wait_until(lambda: fake.hanging == 1, 30, "the first run's first post")
     overlapping = [c.start("run-due", *now, "--allow-overlap") for _ in range(3)]
     refused = c.start("run-due", *now)

@@ -2,11 +2,14 @@
 no decisions of its own (:mod:`.policy`).
 
 A run (1) recovers leases left by runs that died, (2) asks adapters about unconfirmed sends,
-(3) marks deliveries later than their grace window as missed, then (4) claims what is due in small
-batches and sends each: ``claimed`` -> ``sending`` (committed, with the idempotency key and the
-request as sent) -> the platform -> the outcome (committed). A crash at any instant leaves a state
-the next run handles. A run may act as if it were another instant (``RunOptions.now``, for
-tests); its leases are always instants of the real clock.
+(3) marks deliveries later than their grace window as missed, then (4) claims what is due, the
+first few of every account, and sends them, several accounts at once and each account's in order
+(:mod:`.pool`): ``claimed`` -> ``sending`` (committed, with the idempotency key and the request as
+sent) -> the platform -> the outcome (committed). While it works, its leases are extended; asked
+to stop, it finishes the sends in flight and hands back the rest. An account told to wait (a
+rate limit's reset time) waits, in this run and the next, while the others go on. A crash at any
+instant leaves a state the next run handles. A run may act as if it were another instant
+(``RunOptions.now``, for tests); its leases are always instants of the real clock.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
@@ -22,6 +26,7 @@ from typing import Any
 
 from clarion import failpoints
 from clarion.engine import checks, policy
+from clarion.engine.pool import Keeper, Lanes
 from clarion.engine.report import RunOptions, RunReport
 from clarion.ledger.rows import DeliveryRow, ms
 from clarion.ledger.states import State
@@ -57,14 +62,18 @@ class Engine:
         #: The real clock (ms), for leases.
         self.clock = clock
         self._adapters: dict[tuple[str, str], Adapter] = {}
+        self._adapters_lock = threading.Lock()
         #: Accounts this run paused: their claimed deliveries are not sent.
         self._paused: set[tuple[str, str]] = set()
+        #: Accounts the platform told to wait: until when (ms), and why.
+        self._held: dict[tuple[str, str], tuple[int, str]] = {}
 
     def adapter(self, row: DeliveryRow) -> Adapter:
         k = (row.platform, row.account)
-        if k not in self._adapters:
-            self._adapters[k] = self.adapter_for(row.platform, row.account)
-        return self._adapters[k]
+        with self._adapters_lock:  # lanes of several accounts start at once
+            if k not in self._adapters:
+                self._adapters[k] = self.adapter_for(row.platform, row.account)
+            return self._adapters[k]
 
     def now(self, opts: RunOptions) -> int:
         """The instant the run acts at (ms)."""
@@ -91,37 +100,76 @@ class Engine:
                     report.add(row, State.MISSED, why)
         if opts.platforms is not None:
             report.waiting = self.ledger.waiting_without_adapter(self.now(opts), opts.platforms)
-        seen: set[int] = set()
-        while True:
-            rows = self.ledger.claim(
-                self.now(opts),
-                self.actor,
-                self.clock() + opts.lease_ms,
-                opts.batch,
-                grace_ms=opts.grace_ms,
-                catch_up=opts.catch_up,
-                platforms=opts.platforms,
-            )
-            if not rows:
-                break
-            failpoints.hit("after-claim")
-            again = [r for r in rows if r.id in seen]
-            if again:  # handed back earlier in this run: leave them for the next run
-                self._release(again, opts)
-                rows = [r for r in rows if r.id not in seen]
-                if not rows:
-                    break
-            seen.update(r.id for r in rows)
-            for n, row in enumerate(rows):
-                if opts.should_stop and opts.should_stop():
-                    self._release(rows[n:], opts)
-                    return report
-                if (row.platform, row.account) in self._paused:
-                    continue  # moved to paused with its account, not sent
-                self._send(row, opts, report)
+        self._send_due(opts, report)
         return report
 
+    def _send_due(self, opts: RunOptions, report: RunReport) -> None:
+        """Claim what is due and send it, up to ``opts.workers`` accounts at once
+        (:mod:`.pool`), until nothing more is due or the run is asked to stop."""
+        lanes = Lanes(opts.workers, lambda row: self._turn(row, opts, report), self._stop(opts))
+        with Keeper(self.ledger, self.actor, opts.lease_ms, self.clock):
+            try:
+                while not self._stop(opts)() and lanes.error is None:
+                    # claim (twice the pool at once) when half the pool's worth is left
+                    if lanes.queued() <= opts.workers // 2:
+                        lanes.changed.clear()
+                        rows = self.ledger.claim(
+                            self.now(opts),
+                            self.actor,
+                            self.clock() + opts.lease_ms,
+                            max(opts.batch, 2 * opts.workers),
+                            grace_ms=opts.grace_ms,
+                            catch_up=opts.catch_up,
+                            platforms=opts.platforms,
+                        )
+                        if rows:
+                            failpoints.hit("after-claim")
+                            lanes.add(rows)
+                            continue
+                    if not lanes.busy():
+                        break
+                    # a send finished (a reply may be ready now, an account has room), or look
+                    # again shortly: a retry's time may come, the run may be asked to stop
+                    lanes.changed.wait(0.5)
+            finally:
+                self._release(lanes.take_all(), opts)  # stopping: unstarted claims go back
+                lanes.close(wait=True)  # every send in flight finishes and is recorded
+        if lanes.error is not None:
+            raise lanes.error
+
+    def _stop(self, opts: RunOptions) -> Callable[[], bool]:
+        return opts.should_stop or (lambda: False)
+
+    def _turn(self, row: DeliveryRow, opts: RunOptions, report: RunReport) -> bool:
+        """Send one delivery in its account's lane. True when the account must wait (its other
+        claims were handed back)."""
+        account = (row.platform, row.account)
+        if account in self._paused:
+            return True  # moved to paused with its account, not sent
+        held = self._held.get(account)
+        if held is not None and held[0] > self.now(opts):
+            self._hold(row, held[0], held[1], opts)
+            return True
+        outcome = self._send(row, opts, report)
+        if isinstance(outcome, RetryLater) and outcome.not_before is not None:
+            until = ms(outcome.not_before)
+            if until > self.now(opts):
+                why = policy.held(row.platform, row.account, until, redact(outcome.reason))
+                self._held[account] = (until, why)
+                self._hold(row, until, why, opts)
+                return True
+        return False
+
+    def _hold(self, row: DeliveryRow, until_ms: int, why: str, opts: RunOptions) -> None:
+        """The account was told to wait: its waiting deliveries (in every run) and this run's
+        unstarted claims of it wait until ``until_ms``; no attempt is counted."""
+        n = self.ledger.hold_account(
+            row.platform, row.account, until_ms, why, self.actor, self.now(opts)
+        )
+        log.info("%s account %s: %s (%d claims handed back)", row.platform, row.account, why, n)
+
     def _release(self, rows: list[DeliveryRow], opts: RunOptions) -> None:
+        """Hand unstarted claims back (the run is stopping); each goes out at the next run."""
         for row in rows:
             self.ledger.move(
                 row,
@@ -147,14 +195,15 @@ class Engine:
             )
         return why, reply_to_id
 
-    def _send(self, row: DeliveryRow, opts: RunOptions, report: RunReport) -> None:
+    def _send(self, row: DeliveryRow, opts: RunOptions, report: RunReport) -> Outcome | None:
+        """Send one claimed delivery and record what the platform said (None: not sent)."""
         adapter = self.adapter(row)
         why, reply_to_id = self.problem(row)
         if why:
             self._finish(
                 row, policy.Decision(State.FAILED, why, why), opts, report, (State.CLAIMED,)
             )
-            return
+            return None
         request = adapter.build(row.delivery, reply_to_id=reply_to_id)
         # the instant of the first send, kept with the request (the real clock)
         first = (row.request or {}).get("first_sent_ms") or self.clock()
@@ -173,7 +222,7 @@ class Engine:
             lease_until_ms=self.clock() + lease,
         ):
             log.warning("%s: lost its claim before sending; left to its new owner", row.key)
-            return
+            return None
         failpoints.hit("before-send")
         try:
             outcome: Outcome = adapter.publish(request)
@@ -182,6 +231,7 @@ class Engine:
             outcome = Unknown(f"{type(exc).__name__}: {redact(str(exc))}")
         failpoints.hit("after-send")
         self._record(row, outcome, opts, report, attempts=row.attempts + 1)
+        return outcome
 
     # --- outcomes ----------------------------------------------------------------------------
 

@@ -124,6 +124,15 @@ def retry(
     )
 
 
+def held(platform: str, account: str, until_ms: int, reason: str) -> str:
+    """Why an account's deliveries wait: the platform gave it a time to wait until."""
+    until = dt.datetime.fromtimestamp(until_ms / 1000, dt.UTC)
+    return (
+        f"held until {until:%Y-%m-%d %H:%M:%S} UTC: {platform} asked account {account!r} to wait "
+        f"({reason}); not counted as an attempt"
+    )
+
+
 def grace_words(grace_ms: int) -> str:
     """A grace window as the messages say it: "15 min", or "90s" when not whole minutes."""
     return f"{grace_ms // MINUTE_MS} min" if grace_ms % MINUTE_MS == 0 else show(grace_ms)

@@ -10,6 +10,7 @@ from clarion.engine.policy import MINUTE_MS, Backoff
 from clarion.ledger.rows import DeliveryRow
 from clarion.ledger.states import State
 from clarion.platforms.adapter import Request
+from clarion.settings.environment import DEFAULT_WORKERS
 
 
 @dataclass(frozen=True)
@@ -22,13 +23,17 @@ class RunOptions:
     grace_ms: int | None = None  # overrides each campaign's grace window
     catch_up: bool = False
     lease_ms: int = 5 * MINUTE_MS
+    #: At least this many deliveries claimed at once (twice ``workers`` when more).
     batch: int = 5
+    #: How many deliveries are sent at once (never two of one account): ``--workers``.
+    workers: int = DEFAULT_WORKERS
     max_attempts: int = 5
     backoff_base_ms: int = 30_000
     backoff_cap_ms: int = 10 * MINUTE_MS
     #: Only these platforms are claimed (those with an adapter); None: all.
     platforms: tuple[str, ...] | None = None
-    #: Asked between sends; when it says stop, unstarted claims are handed back (daemon shutdown).
+    #: Asked between sends; when it says stop, the sends in flight finish and unstarted claims
+    #: are handed back (daemon shutdown; SIGTERM or Ctrl-C during run-due).
     should_stop: Callable[[], bool] | None = None
 
     @property

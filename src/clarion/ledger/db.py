@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,10 +27,15 @@ class LedgerError(RuntimeError):
 
 
 class Database:
-    """A connection with explicit transactions. Subclasses fill in the dialect."""
+    """A connection with explicit transactions. Subclasses fill in the dialect.
+
+    One connection may be shared by threads (a run's sends in parallel): each statement and each
+    transaction holds :attr:`lock`, so statements from two threads never interleave inside one
+    transaction."""
 
     dialect: str
     where: str  # shown to people: a file path or a redacted URL
+    lock: threading.RLock
 
     def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; the number of rows it changed."""
@@ -93,20 +99,29 @@ class SQLiteDatabase(Database):
         except sqlite3.Error as exc:
             raise LedgerError(f"Clarion could not open its ledger {path}: {exc}.") from None
         self._depth = 0
+        self.lock = threading.RLock()
 
     def execute(self, sql: str, params: Params = ()) -> int:
-        return self.conn.execute(sql, params).rowcount
+        with self.lock:
+            return self.conn.execute(sql, params).rowcount
 
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
-        return self.conn.execute(sql, params).fetchall()
+        with self.lock:
+            return self.conn.execute(sql, params).fetchall()
 
     def records(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
-        cur = self.conn.execute(sql, params)
-        names = [c[0] for c in cur.description or ()]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        with self.lock:
+            cur = self.conn.execute(sql, params)
+            names = [c[0] for c in cur.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        with self.lock, self._transaction():
+            yield
+
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
         if self._depth:
             self._depth += 1
             try:
@@ -144,29 +159,33 @@ class PostgresDatabase(Database):
             raise LedgerError(
                 f"Clarion could not connect to its ledger at {self.where}: {message}"
             ) from None
+        self.lock = threading.RLock()
 
     @staticmethod
     def _sql(sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s")
 
     def execute(self, sql: str, params: Params = ()) -> int:
-        cur = self.conn.execute(self._sql(sql), params)
-        return cur.rowcount
+        with self.lock:
+            cur = self.conn.execute(self._sql(sql), params)
+            return cur.rowcount
 
     def query(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
-        cur = self.conn.execute(self._sql(sql), params)
-        return cur.fetchall() if cur.description else []
+        with self.lock:
+            cur = self.conn.execute(self._sql(sql), params)
+            return cur.fetchall() if cur.description else []
 
     def records(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
-        cur = self.conn.execute(self._sql(sql), params)
-        if not cur.description:
-            return []
-        names = [c.name for c in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        with self.lock:
+            cur = self.conn.execute(self._sql(sql), params)
+            if not cur.description:
+                return []
+            names = [c.name for c in cur.description]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.conn.transaction():
+        with self.lock, self.conn.transaction():
             yield
 
     def _lock_migrations(self) -> None:

@@ -239,7 +239,8 @@ class Ledger:
         platforms: tuple[str, ...] | None = None,
     ) -> list[DeliveryRow]:
         """Claim up to ``limit`` due and ready deliveries for ``owner`` until
-        ``lease_until_ms`` (real clock); only ``platforms`` (those with an adapter) if given."""
+        ``lease_until_ms`` (real clock); only ``platforms`` (those with an adapter) if given;
+        the accounts in turn (:func:`claims.claim`)."""
         return claims.claim(
             self,
             now_ms,
@@ -250,6 +251,14 @@ class Ledger:
             catch_up=catch_up,
             platforms=platforms,
         )
+
+    def extend_leases(self, owner: str, until_ms: int) -> int:
+        return claims.extend_leases(self, owner, until_ms)
+
+    def hold_account(
+        self, platform: str, account: str, until_ms: int, reason: str, actor: str, now_ms: int
+    ) -> int:
+        return claims.hold_account(self, platform, account, until_ms, reason, actor, now_ms)
 
     def would_send(self, now_ms: int, grace_ms: int | None, catch_up: bool) -> list[DeliveryRow]:
         """Due and within grace, whatever their thread parent (the dry run orders them)."""
