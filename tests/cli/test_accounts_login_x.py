@@ -99,9 +99,9 @@ def test_the_browser_flow_saves_a_key_that_renews_itself(tmp_path: Path, stub: X
             proc.wait()
     assert "it renews itself" in rest and f"can post as @{stub.user['username']}" in rest
     assert len(stub.requests(TOKEN)) == 1  # the code exchanged once
-    saved = TokenStore(environ({}), tmp_path / "xdg-data" / "clarion" / "tokens").load(
-        "x", "default"
-    )
+    saved = TokenStore(
+        environ({"CLARION_TOKEN_STORE": "file"}), tmp_path / "xdg-data" / "clarion" / "tokens"
+    ).load("x", "default")
     assert saved is not None and saved.refresh in stub.oauth2.live_refresh()
     assert saved.access not in shown + rest and saved.refresh not in shown + rest
 
@@ -115,6 +115,7 @@ def test_a_pasted_refresh_token_is_exchanged_and_saved(
         monkeypatch.setenv(key, value)
     monkeypatch.setenv("CLARION_ENV_FILE", str(tmp_path / "none.env"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("CLARION_TOKEN_STORE", "file")
     pair = stub.oauth2.seed()
     typed = f"\n\n{pair['refresh_token']}\n"
     result = CliRunner().invoke(
@@ -122,7 +123,9 @@ def test_a_pasted_refresh_token_is_exchanged_and_saved(
     )
     assert result.exit_code == 0, result.output
     assert pair["refresh_token"] in stub.oauth2.used  # exchanged at once: used up
-    saved = TokenStore(environ({}), tmp_path / "data" / "clarion" / "tokens").load("x", "default")
+    saved = TokenStore(
+        environ({"CLARION_TOKEN_STORE": "file"}), tmp_path / "data" / "clarion" / "tokens"
+    ).load("x", "default")
     assert saved is not None and saved.refresh in stub.oauth2.live_refresh()
     assert pair["refresh_token"] not in result.output and saved.access not in result.output
 
@@ -133,11 +136,13 @@ def test_a_pasted_refresh_token_is_exchanged_and_saved(
     assert again.exit_code == 1
     assert "X did not give Clarion a key: X answered 400: invalid_request" in again.output
     assert "Traceback" not in again.output
-    kept = TokenStore(environ({}), tmp_path / "data" / "clarion" / "tokens").load("x", "default")
+    kept = TokenStore(
+        environ({"CLARION_TOKEN_STORE": "file"}), tmp_path / "data" / "clarion" / "tokens"
+    ).load("x", "default")
     assert kept == saved
 
 
 def test_oauth2_is_for_x_only(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["accounts", "login", "mastodon", "--oauth2"])
     assert result.exit_code == 2
-    assert "only X accounts log in with OAuth 2.0" in result.output
+    assert "Mastodon accounts do not log in with OAuth 2.0 here" in result.output

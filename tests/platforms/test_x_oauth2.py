@@ -48,7 +48,10 @@ class OAuth2Clarion(Clarion):
 
     @property
     def store(self) -> TokenStore:
-        return TokenStore(environ({}), self.folder / "xdg-data" / "clarion" / "tokens")
+        return TokenStore(
+            environ({"CLARION_TOKEN_STORE": "file"}),
+            self.folder / "xdg-data" / "clarion" / "tokens",
+        )
 
     def seed(self, left: dt.timedelta) -> dict[str, Any]:
         """Save a token pair the stub issued, as if it had ``left`` of its life to go."""
@@ -208,7 +211,7 @@ def test_a_lost_answer_to_the_renewal_pauses_the_account_naming_the_login(
 
 
 def test_two_runs_renewing_at_once_use_the_refresh_token_once(tmp_path: Path, stub: XStub) -> None:
-    store = TokenStore(environ({}), tmp_path / "tokens")
+    store = TokenStore(environ({"CLARION_TOKEN_STORE": "file"}), tmp_path / "tokens")
     pair = stub.oauth2.seed()
     soon = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
     store.save("x", "default", TokenSet(pair["access_token"], pair["refresh_token"], soon))
@@ -219,7 +222,11 @@ def test_two_runs_renewing_at_once_use_the_refresh_token_once(tmp_path: Path, st
     def renew() -> None:
         start.wait()
         got.append(
-            _oauth2.access_token(TokenStore(environ({}), tmp_path / "tokens"), "default", app)
+            _oauth2.access_token(
+                TokenStore(environ({"CLARION_TOKEN_STORE": "file"}), tmp_path / "tokens"),
+                "default",
+                app,
+            )
         )
 
     threads = [threading.Thread(target=renew) for _ in range(8)]

@@ -167,17 +167,19 @@ def login_cmd(
     except credentials.CredentialsError as exc:
         raise click.BadParameter(str(exc), param_hint="--account") from None
     if oauth2 or paste:
-        if platform != "x":
-            raise click.BadParameter("only X accounts log in with OAuth 2.0", param_hint="--oauth2")
-        from clarion.cli import accounts_x
+        if not described.oauth2_login:
+            raise click.BadParameter(
+                f"{label} accounts do not log in with OAuth 2.0 here", param_hint="--oauth2"
+            )
+        import importlib
 
-        app.echo(f"X OAuth 2.0 for account {account!r} (Enter keeps what Clarion already has):")
-        accounts_x.login(app, account, port, paste)
-        return
+        module, _, function = described.oauth2_login.partition(":")
+        flow = getattr(importlib.import_module(module), function)
+        app.echo(f"{label} OAuth 2.0, account {account!r} (Enter keeps what Clarion has):")
+        raise SystemExit(flow(account, port=port, paste=paste, echo=app.echo))
     app.echo(f"Keys for {label}, account {account!r} (Enter keeps what Clarion already has):")
     values: dict[str, str] = {}
-    oauth2_only = ("client_id", "client_secret") if platform == "x" else ()
-    for name in (n for n in (*settings, *secrets) if n not in oauth2_only):
+    for name in (n for n in (*settings, *secrets) if n not in described.oauth2_names):
         secret = name in secrets
         variable = credentials.env_name(platform, account, name)
         known = credentials.where(platform, account, name)

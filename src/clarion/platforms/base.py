@@ -228,6 +228,12 @@ class Platform:
     #: The adapter that talks to its API, as "module:Class", imported only when a run sends
     #: (``CLARION_ADAPTERS`` overrides it); "" when Clarion cannot publish there yet.
     adapter: ClassVar[str] = ""
+    #: ``clarion accounts login --oauth2``: "module:function" of the platform's browser login,
+    #: called as ``function(account, port=..., paste=..., echo=...)`` and returning an exit
+    #: status; "" when it has none.
+    oauth2_login: ClassVar[str] = ""
+    #: Credential names only that login asks for (the plain ``accounts login`` skips them).
+    oauth2_names: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)

@@ -1,4 +1,5 @@
-"""``clarion accounts login x --oauth2``: authorise Clarion on X once; the key then renews itself.
+"""``clarion accounts login x --oauth2`` (:attr:`X.oauth2_login`): authorise Clarion on X once; the
+key then renews itself.
 
 What a comms worker can do: open a link, sign in to X as the organisation's account, click
 "Authorize app". X then sends the browser to the app's callback address,
@@ -19,13 +20,15 @@ for a confidential app) to the keyring like other keys.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import click
 
-from clarion.cli.context import AppContext
+#: Prints a line for the person (``err=True``: on stderr).
+Echo = Callable[..., None]
 
 DEFAULT_PORT = 8765
 _DONE = (
@@ -74,22 +77,25 @@ def _code(address: str, state: str) -> str | None:
     return query.get("code", [""])[0] or None
 
 
-def login(app: AppContext, account: str, port: int, paste_refresh: bool) -> None:
-    """The whole OAuth 2.0 login of an X account (see the module's doc)."""
+def login(account: str, *, port: int = DEFAULT_PORT, paste: bool = False, echo: Echo) -> int:
+    """The whole OAuth 2.0 login of an X account (see the module's doc); the exit status."""
     from clarion import credentials
     from clarion.platforms.x import _client, _oauth2
     from clarion.platforms.x.adapter import XAdapter
     from clarion.secrets import redact
     from clarion.tokens import TokenStore, TokenStoreError
 
-    found = credentials.load("x", account, names=("api_base", "client_id", "client_secret"))
+    names = ("api_base", "client_id", "client_secret")
+    found = credentials.load(
+        _oauth2.PLATFORM, account, names=names, public=("api_base", "client_id")
+    )
     base = (found.get("api_base") or _client.DEFAULT_API_BASE).rstrip("/")
     typed: dict[str, str] = {}
     for name, hide, words in (
         ("client_id", False, "OAuth 2.0 client id (X developer portal: Keys and tokens)"),
         ("client_secret", True, "client secret (only for a confidential app; else Enter)"),
     ):
-        variable = credentials.env_name("x", account, name)
+        variable = credentials.env_name(_oauth2.PLATFORM, account, name)
         hint = " [have it]" if found.get(name) else ""
         value = click.prompt(
             f"  {words} ({variable}){hint}", default="", show_default=False, hide_input=hide
@@ -98,46 +104,46 @@ def login(app: AppContext, account: str, port: int, paste_refresh: bool) -> None
             typed[name] = value
     client_id = typed.get("client_id") or found.get("client_id")
     if not client_id:
-        app.echo("An OAuth 2.0 client id is needed: nothing was saved.", err=True)
-        raise SystemExit(1)
+        echo("An OAuth 2.0 client id is needed: nothing was saved.", err=True)
+        return 1
     secret = typed.get("client_secret") or found.get("client_secret")
     x_app = _oauth2.App(base, client_id, secret)
-    if paste_refresh:
+    if paste:
         refresh = click.prompt("  refresh token", hide_input=True).strip()
         got = _oauth2.exchange_refresh_token(x_app, refresh)
     else:
-        got = _authorise(app, x_app, base, port)
+        got = _authorise(echo, x_app, base, port)
     if isinstance(got, _oauth2.KeyProblem):
-        app.echo(f"X did not give Clarion a key: {redact(got.reason)}", err=True)
-        raise SystemExit(1)
+        echo(f"X did not give Clarion a key: {redact(got.reason)}", err=True)
+        return 1
     if not got.refresh:
-        app.echo(
+        echo(
             "X gave no refresh token: the app did not ask for offline.access, so the key would "
             "stop working within 2 hours. Nothing was saved.",
             err=True,
         )
-        raise SystemExit(1)
+        return 1
     try:
         store = TokenStore()
-        store.save("x", account, got)
+        store.save(_oauth2.PLATFORM, account, got)
     except TokenStoreError as exc:
-        app.echo(str(exc), err=True)
-        raise SystemExit(1) from None
-    app.echo(f"Saved X's OAuth 2.0 key in {store.where('x', account)}; it renews itself.")
+        echo(str(exc), err=True)
+        return 1
+    echo(f"Saved X's OAuth 2.0 key in {store.where(_oauth2.PLATFORM, account)}; it renews itself.")
     if typed:
         try:
-            credentials.store("x", account, typed)
+            credentials.store(_oauth2.PLATFORM, account, typed)
         except credentials.CredentialsError as exc:
-            app.echo(redact(str(exc)), err=True)
+            echo(redact(str(exc)), err=True)
     status = XAdapter(account).check()
     if status.ok:
-        app.echo(f"X account {account!r} can post as {status.posts_as}.")
-        return
-    app.echo(f"X account {account!r} cannot post: {redact(status.problem or '')}", err=True)
-    raise SystemExit(1)
+        echo(f"X account {account!r} can post as {status.posts_as}.")
+        return 0
+    echo(f"X account {account!r} cannot post: {redact(status.problem or '')}", err=True)
+    return 1
 
 
-def _authorise(app: AppContext, x_app: Any, base: str, port: int) -> Any:
+def _authorise(echo: Echo, x_app: Any, base: str, port: int) -> Any:
     from clarion.platforms.x import _client, _oauth2
 
     redirect = f"http://127.0.0.1:{port}/callback"
@@ -149,9 +155,9 @@ def _authorise(app: AppContext, x_app: Any, base: str, port: int) -> Any:
         listener: _Listener | None = _Listener(port)
     except OSError:
         listener = None
-        app.echo(f"(Port {port} is busy here: paste the address from the browser instead.)")
-    app.echo("Open this link, sign in to X as the account, and click 'Authorize app':")
-    app.echo(f"\n  {address}\n")
+        echo(f"(Port {port} is busy here: paste the address from the browser instead.)")
+    echo("Open this link, sign in to X as the account, and click 'Authorize app':")
+    echo(f"\n  {address}\n")
     try:
         for _ in range(5):
             pasted = click.prompt(
@@ -163,7 +169,7 @@ def _authorise(app: AppContext, x_app: Any, base: str, port: int) -> Any:
             codes = [c for c in (_code(a, state) for a in candidates) if c]
             if codes:
                 return _oauth2.exchange_code(x_app, codes[-1], verifier, redirect)
-            app.echo(
+            echo(
                 "Clarion has not received X's answer yet: click 'Authorize app' first, or paste "
                 f"the whole address (it starts with {redirect}?state=)."
             )

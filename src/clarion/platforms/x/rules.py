@@ -156,6 +156,8 @@ class X(Platform):
     #: ``client_id``: the app's OAuth 2.0 client id, which renews a saved OAuth 2.0 key.
     setting_names = ("api_base", "username", "client_id")
     adapter = "clarion.platforms.x.adapter:XAdapter"
+    oauth2_login = "clarion.platforms.x.login:login"
+    oauth2_names = ("client_id", "client_secret")
     renew_steps = (
         "An OAuth 2.0 user token lasts 2 hours: make one with the offline.access scope, so "
         "Clarion can renew it itself, or use the four OAuth 1.0a keys, which do not expire. Save "
