@@ -353,3 +353,22 @@ def test_alerts_are_recorded_on_the_real_clock_for_pretend_runs(tmp_path: Path) 
         assert created >= before
     finally:
         ledger.close()
+
+
+def test_a_notifier_that_does_not_answer_is_given_up_in_time() -> None:
+    import socket
+    import time
+
+    from clarion.alerts.send import send
+
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(5)
+        port = silent.getsockname()[1]
+        started = time.monotonic()
+        result = send(Target(1, f"json://127.0.0.1:{port}/hook"), "title", "body", timeout_s=0.5)
+        assert time.monotonic() - started < 3
+    assert not result.ok and result.error == "no answer within 0.5 s"
+    bad = send(Target(2, "nosuchscheme://whatever/token-abcdefghijklmnop"), "t", "b")
+    assert not bad.ok and "is not a URL apprise can send to" in bad.error
+    assert "token-abcdefghijklmnop" not in bad.error + bad.target

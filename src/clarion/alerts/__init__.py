@@ -92,14 +92,18 @@ def after_run(
     adapters: AdapterFactory | None = None,
     now: dt.datetime | None = None,
     env: Environment | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> AlertRun:
     """After a real run: record what is newly worth an alert, then send what is waiting.
     ``adapters``: makes the adapter of (platform, account) for account checks (None: none made).
     ``now``: the run's instant (``--pretend-now``); alerts are recorded on the real clock.
+    ``stop``: when it says stop (SIGTERM), nothing is done: the next run tells it all.
     Never raises."""
     from clarion.alerts import collect, deliver
 
     report = AlertRun()
+    if stop is not None and stop():
+        return report
     try:
         found, report.source = load_targets(env)
     except Exception as exc:
@@ -219,7 +223,7 @@ def send_digest(
     """Record the digest (the next one starts from it) and send it to every target, with any
     alert still waiting for them. ``subject``: makes it once-only (the daemon's daily one)."""
     from clarion.alerts.deliver import deliver
-    from clarion.ledger import notices, queries
+    from clarion.ledger import notices, queries_alerts
 
     found, source = load_targets(env)
     if not found:
@@ -228,7 +232,7 @@ def send_digest(
     alert_id = notices.add_alert(
         ledger,
         subject or f"digest:{at}",
-        queries.ALERT_DIGEST,
+        queries_alerts.ALERT_DIGEST,
         made.title,
         made.text(),
         at,

@@ -16,6 +16,7 @@ from clarion.alerts import messages
 from clarion.alerts.targets import Target
 from clarion.ledger import notices
 from clarion.ledger import queries as q
+from clarion.ledger import queries_alerts as qa
 from clarion.ledger.rows import from_ms, ms
 from clarion.ledger.states import State
 from clarion.ledger.store import Ledger
@@ -85,7 +86,7 @@ def states(ledger: Ledger, targets: Sequence[Target], now_ms: int) -> list[int]:
         alert_id = notices.add_alert(
             ledger,
             subject,
-            q.ALERT_PAUSED,
+            qa.ALERT_PAUSED,
             message.title,
             message.body,
             now_ms,
@@ -121,7 +122,7 @@ def _expiry(
     return notices.add_alert(
         ledger,
         f"expiring:{status.platform}:{status.account}:{ms(expires)}",
-        q.ALERT_EXPIRING,
+        qa.ALERT_EXPIRING,
         message.title,
         message.body,
         record_ms,
@@ -171,7 +172,7 @@ def accounts(
             alert_id = notices.add_alert(
                 ledger,
                 f"cannot-post:{due.campaign}:{due.platform}:{due.account}",
-                q.ALERT_CANNOT_POST,
+                qa.ALERT_CANNOT_POST,
                 message.title,
                 message.body,
                 at,

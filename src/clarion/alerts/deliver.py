@@ -15,7 +15,7 @@ from clarion.alerts import messages
 from clarion.alerts.send import TIMEOUT_S, Sent
 from clarion.alerts.targets import Target
 from clarion.ledger import notices
-from clarion.ledger import queries as q
+from clarion.ledger import queries_alerts as qa
 from clarion.ledger.notices import AlertRecord
 from clarion.ledger.store import Ledger
 
@@ -43,8 +43,8 @@ class Delivered:
 
 
 def _groups(alerts: Sequence[AlertRecord]) -> list[list[AlertRecord]]:
-    digests = [[a] for a in alerts if a.kind == q.ALERT_DIGEST]
-    others = [a for a in alerts if a.kind != q.ALERT_DIGEST]
+    digests = [[a] for a in alerts if a.kind == qa.ALERT_DIGEST]
+    others = [a for a in alerts if a.kind != qa.ALERT_DIGEST]
     return ([others] if others else []) + digests
 
 

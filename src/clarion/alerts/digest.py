@@ -15,7 +15,7 @@ from typing import Any
 
 from clarion.alerts import messages
 from clarion.ledger import notices
-from clarion.ledger import queries as q
+from clarion.ledger import queries_alerts as qa
 from clarion.ledger.rows import DeliveryRow, from_ms, ms
 from clarion.ledger.states import State
 from clarion.ledger.store import Ledger
@@ -189,9 +189,9 @@ def build(ledger: Ledger, now: dt.datetime, zone: str) -> Digest:
     midnight = (local_now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     end = midnight.astimezone(dt.UTC)
     names = {c.slug: c.name for c in ledger.campaigns()}
-    went = ledger.rows_of(q.PUBLISHED_BETWEEN, (since_ms, now_ms))
-    today = ledger.rows_of(q.DUE_BETWEEN, (now_ms, ms(end)))
-    attention = ledger.rows_of(q.ATTENTION_ALL)
+    went = ledger.rows_of(qa.PUBLISHED_BETWEEN, (since_ms, now_ms))
+    today = ledger.rows_of(qa.DUE_BETWEEN, (now_ms, ms(end)))
+    attention = ledger.rows_of(qa.ATTENTION_ALL)
     needs: list[DigestPost] = []
     for row in attention:
         events = ledger.events(row.key)

@@ -277,11 +277,10 @@ def run_once(app: AppContext, opts: RunOptions) -> RunReport:
 
     engine = Engine(app.ledger(), adapter_factory(dry=opts.dry_run))
     report = engine.run(opts)
-    if not opts.dry_run and not (opts.should_stop and opts.should_stop()):
-        # alerts from the ledger's state (a stopped run leaves them to the next): never raises
+    if not opts.dry_run:  # alerts, from the ledger's state; never raises
         from clarion.alerts import after_run
 
-        after_run(app.ledger(), adapter_factory(dry=False), now=opts.now)
+        after_run(app.ledger(), adapter_factory(dry=False), opts.now, stop=opts.should_stop)
     return report
 
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from clarion.ledger import queries as q
+from clarion.ledger import queries_alerts as qa
 from clarion.ledger.rows import DeliveryRow
 from clarion.ledger.store import Ledger
 
@@ -98,21 +99,21 @@ class Undelivered:
 def unalerted(ledger: Ledger, limit: int = 500) -> list[Unalerted]:
     return [
         Unalerted(DeliveryRow.from_record(r), int(r["generation"]))
-        for r in ledger.db.records(q.UNALERTED, (limit,))
+        for r in ledger.db.records(qa.UNALERTED, (limit,))
     ]
 
 
 def paused_accounts(ledger: Ledger) -> list[PausedSince]:
     return [
         PausedSince(r["platform"], r["account"], int(r["paused_ms"]), r["reason"] or "")
-        for r in ledger.db.records(q.PAUSED_ACCOUNTS_SINCE)
+        for r in ledger.db.records(qa.PAUSED_ACCOUNTS_SINCE)
     ]
 
 
 def start_checks_due(ledger: Ledger, now_ms: int, window_ms: int) -> list[CheckDue]:
     return [
         CheckDue(r["campaign"], r["platform"], r["account"], int(r["first_ms"]))
-        for r in ledger.db.records(q.START_CHECKS_DUE, (now_ms, now_ms + window_ms))
+        for r in ledger.db.records(qa.START_CHECKS_DUE, (now_ms, now_ms + window_ms))
     ]
 
 
@@ -128,7 +129,7 @@ def take_check(
     """Record that this check is being made; False when one was already (once only)."""
     params = (subject, kind, campaign, platform, account, now_ms, None, None, None)
     with ledger.db.transaction():
-        return ledger.db.execute(q.INSERT_CHECK, params) == 1
+        return ledger.db.execute(qa.INSERT_CHECK, params) == 1
 
 
 def check_done(
@@ -142,7 +143,7 @@ def check_done(
     """Its result (``ok`` None: not made, e.g. no alert target to tell)."""
     ok_value = None if ok is None else int(ok)
     with ledger.db.transaction():
-        ledger.db.execute(q.CHECK_RESULT, (ok_value, problem, expires_ms, now_ms, subject))
+        ledger.db.execute(qa.CHECK_RESULT, (ok_value, problem, expires_ms, now_ms, subject))
 
 
 # --- recording and sending ---------------------------------------------------------------------
@@ -166,11 +167,11 @@ def add_alert(
     db = ledger.db
     with db.transaction():
         params = (subject, kind, delivery_id, generation, title, body, now_ms)
-        if db.execute(q.INSERT_ALERT, params) != 1:
+        if db.execute(qa.INSERT_ALERT, params) != 1:
             return None
-        alert_id = int(db.query(q.ALERT_ID, (subject,))[0][0])
+        alert_id = int(db.query(qa.ALERT_ID, (subject,))[0][0])
         for target, label in targets:
-            db.execute(q.NEW_SEND, (alert_id, target, label, now_ms, now_ms))
+            db.execute(qa.NEW_SEND, (alert_id, target, label, now_ms, now_ms))
     return alert_id
 
 
@@ -178,7 +179,7 @@ def alerts_for(
     ledger: Ledger, target: str, since_ms: int, now_ms: int, limit: int = 200
 ) -> list[AlertRecord]:
     """Alerts ``target`` has not had, created since ``since_ms``, that may be tried now."""
-    rows = ledger.db.records(q.ALERTS_FOR_TARGET, (target, since_ms, now_ms, limit))
+    rows = ledger.db.records(qa.ALERTS_FOR_TARGET, (target, since_ms, now_ms, limit))
     return [
         AlertRecord(
             int(r["id"]),
@@ -201,15 +202,15 @@ def take(
     db = ledger.db
     until = now_ms + lease_ms
     with db.transaction():
-        if db.execute(q.NEW_SEND, (alert_id, target, label, until, now_ms)) == 1:
+        if db.execute(qa.NEW_SEND, (alert_id, target, label, until, now_ms)) == 1:
             return True
-        return db.execute(q.TAKE_SEND, (label, until, now_ms, alert_id, target, now_ms)) == 1
+        return db.execute(qa.TAKE_SEND, (label, until, now_ms, alert_id, target, now_ms)) == 1
 
 
 def mark_sent(ledger: Ledger, alert_ids: Sequence[int], target: str, now_ms: int) -> None:
     with ledger.db.transaction():
         for alert_id in alert_ids:
-            ledger.db.execute(q.SENT, (now_ms, now_ms, alert_id, target))
+            ledger.db.execute(qa.SENT, (now_ms, now_ms, alert_id, target))
 
 
 def mark_not_sent(
@@ -222,7 +223,7 @@ def mark_not_sent(
 ) -> None:
     with ledger.db.transaction():
         for alert_id in alert_ids:
-            ledger.db.execute(q.NOT_SENT, (next_ms, error, now_ms, alert_id, target))
+            ledger.db.execute(qa.NOT_SENT, (next_ms, error, now_ms, alert_id, target))
 
 
 def undelivered(ledger: Ledger, since_ms: int) -> list[Undelivered]:
@@ -236,23 +237,23 @@ def undelivered(ledger: Ledger, since_ms: int) -> list[Undelivered]:
             r["kind"],
             int(r["created_ms"]),
         )
-        for r in ledger.db.records(q.UNDELIVERED, (since_ms,))
+        for r in ledger.db.records(qa.UNDELIVERED, (since_ms,))
     ]
 
 
 def last_digest_ms(ledger: Ledger) -> int | None:
-    found = ledger.db.query(q.LAST_DIGEST)
+    found = ledger.db.query(qa.LAST_DIGEST)
     return None if not found or found[0][0] is None else int(found[0][0])
 
 
 def wake(ledger: Ledger, now_ms: int, since_ms: int, window_ms: int) -> bool:
     """Is there anything for alerts to do (the question the cron fast path asks)?"""
-    found = ledger.db.query(q.ALERTS_WAKE, (now_ms, since_ms, now_ms, now_ms + window_ms))
+    found = ledger.db.query(qa.ALERTS_WAKE, (now_ms, since_ms, now_ms, now_ms + window_ms))
     return bool(found and found[0][0])
 
 
 def has_alert(ledger: Ledger, subject: str) -> bool:
-    return bool(ledger.db.query(q.ALERT_ID, (subject,)))
+    return bool(ledger.db.query(qa.ALERT_ID, (subject,)))
 
 
 def campaign_file(ledger: Ledger, slug: str) -> str | None:

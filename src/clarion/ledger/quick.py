@@ -72,7 +72,9 @@ def nothing_to_do(url: str | None, now_ms: int, *, paused: bool = False) -> bool
             # alerts: a state not told yet, a send to try again, a check the day before a start
             real = time.time_ns() // 1_000_000
             params = (real, real - _DAY_MS, now_ms, now_ms + _DAY_MS)
-            (tell,) = conn.execute(queries.ALERTS_WAKE, params).fetchone()
+            from clarion.ledger.queries_alerts import ALERTS_WAKE
+
+            (tell,) = conn.execute(ALERTS_WAKE, params).fetchone()
             return not tell
         finally:
             conn.close()
