@@ -24,8 +24,8 @@ __all__ = [
     "parse_failpoints",
     "parse_flag",
     "parse_seconds",
-    "parse_workers",
     "parse_token_store",
+    "parse_workers",
 ]
 
 PREFIX = "CLARION_"
@@ -41,7 +41,7 @@ HEARTBEAT_URL = "CLARION_HEARTBEAT_URL"
 NOTIFY = "CLARION_NOTIFY"
 #: When the daemon sends the daily digest: ``HH:MM`` or ``HH:MM Area/City``.
 DIGEST_AT = "CLARION_DIGEST_AT"
-TOKEN_STORE = "CLARION_TOKEN_STORE"
+TOKEN_STORE = "CLARION_TOKEN_STORE"  # noqa: S105 (a variable name, not a secret)
 #: Where renewed tokens may be kept (:mod:`clarion.tokens`).
 TOKEN_PLACES = ("auto", "file", "keyring")
 

@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     #: (``CLARION_NOTIFY`` holds secrets: read with the .env file and keyring by clarion.alerts.)
     digest_at: tuple[int, int, str | None] | None = None
     #: ``CLARION_TOKEN_STORE``: where renewed tokens are kept (auto, file, keyring).
-    token_store: str = "auto"
+    token_store: str = "auto"  # noqa: S105 (a place, not a secret)
 
     @classmethod
     def settings_customise_sources(
