@@ -236,9 +236,9 @@ def test_notify_from_the_env_file(tmp_path: Path, webhook: Webhook) -> None:
 
 
 def test_digest_prints_and_sends_what_went_out_and_what_needs_a_person(
-    tmp_path: Path, webhook: Webhook
+    tmp_path: Path, any_url: str, webhook: Webhook
 ) -> None:
-    clarion = Clarion(tmp_path, f"sqlite:///{tmp_path / 'l.sqlite3'}", webhook.url)
+    clarion = Clarion(tmp_path, any_url, webhook.url)
     clarion("schedule", str(clarion.week))
     clarion.run("2022-07-04T08:10:00Z")  # launch and its part go out (10 minutes late)
     fake().script = ["refused"]
