@@ -133,8 +133,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for name, value in headers.items():
             self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        with contextlib.suppress(ConnectionError):  # the client was killed while it waited
+            self.end_headers()
+            self.wfile.write(data)
 
     def drop(self) -> None:
         self.close_connection = True

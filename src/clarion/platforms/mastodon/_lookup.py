@@ -2,12 +2,12 @@
 longer remembers its ``Idempotency-Key``.
 
 ``GET /api/v1/accounts/:id/statuses`` (newest first, 40 a page, replies included) gives each
-status's ``content`` as the HTML the server made of the text: paragraphs and line breaks as
-``<p>`` / ``<br>``, ``&<>"'`` escaped, links, hashtags and mentions wrapped in ``<a>`` and
-``<span>`` (a remote mention shows as ``@user``, its ``@server`` dropped). So a status whose HTML
-holds no ``<a>`` or ``<span>`` is compared by its text; any other that could be the one (it
-answers the same status and has as many images) is compared by its source,
-``GET /api/v1/statuses/:id/source``, which gives the text exactly as it was sent.
+status as the server shows it. A status that could be the one (it answers the same status, or
+none, and has as many images) is compared by its text: the ``text`` field where the server gives
+it (snac, GoToSocial); else its ``content``, the HTML Mastodon made of the text (paragraphs and
+line breaks as ``<p>`` / ``<br>``, ``&<>"'`` escaped), when that holds no other markup; else
+(links, hashtags and mentions wrapped in ``<a>`` and ``<span>``, a remote mention shown as
+``@user``) its source, ``GET /api/v1/statuses/:id/source``, the text exactly as it was sent.
 
 Published: the newest such status created no earlier than the first send (less a margin for
 clocks). Absent only when sure: no such status, none that could not be compared, and the pages
@@ -34,7 +34,8 @@ MAX_SOURCES = 10
 #: Clock difference tolerated between this machine and the server.
 CLOCK_SKEW = dt.timedelta(minutes=10)
 
-_MARKUP = re.compile(r"<(?:a|span)\b", re.IGNORECASE)
+#: Any markup but paragraphs and line breaks: the HTML's text may differ from what was sent.
+_MARKUP = re.compile(r"<(?!/?(?:p|br)[\s/>])", re.IGNORECASE)
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _PARAGRAPH = re.compile(r"</p>\s*<p[^>]*>", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
@@ -72,6 +73,16 @@ def _same_shape(status: Any, payload: dict[str, Any]) -> bool:
     return len(status.get("media_attachments") or []) == len(payload.get("media") or [])
 
 
+def _same_text(status: Any, sent: str) -> bool | None:
+    """Whether a status says ``sent``; None when only its source can tell."""
+    if isinstance(status.get("text"), str) and status["text"]:
+        return canonical(status["text"]) == sent
+    content = str(status.get("content") or "")
+    if canonical(html_text(content)) == sent:
+        return True
+    return None if _MARKUP.search(content) else False
+
+
 def _url(status: Any) -> str | None:
     url = status.get("url") or status.get("uri")
     return str(url) if url else None
@@ -84,38 +95,35 @@ def find(
     ``since`` (see the module's doc). ``client``: a Mastodon.py client."""
     sent = canonical(str(payload.get("status") or ""))
     since = since - CLOCK_SKEW
-    seen, unsure, sources = 0, 0, 0
+    seen: set[str] = set()
+    unsure, sources = 0, 0
     max_id: str | None = None
     complete = False  # every status since ``since`` was read
     for _ in range(MAX_PAGES):
         page = list(client.account_statuses(account_id, limit=PAGE, max_id=max_id) or [])
-        if not page:
-            complete = True
+        new = [st for st in page if str(st["id"]) not in seen]
+        if not new:  # the end; or a server that ignores max_id, whose page was all it would give
+            complete = not page or len(page) < PAGE
             break
-        seen += len(page)
-        for status in page:
+        seen.update(str(st["id"]) for st in new)
+        for status in new:
             created = _created(status)
             if created is not None and created < since:
                 complete = True
                 continue
             if not _same_shape(status, payload):
                 continue
-            content = str(status.get("content") or "")
-            if canonical(html_text(content)) == sent:
+            same = _same_text(status, sent)
+            if same is None and sources < MAX_SOURCES:
+                sources += 1
+                try:
+                    source = client.status_source(status["id"])
+                    same = canonical(str(source.get("text") or "")) == sent
+                except Exception:
+                    same = None
+            if same:
                 return Published(str(status["id"]), _url(status))
-            if not _MARKUP.search(content):
-                continue  # plain text: the comparison above was exact
-            if sources >= MAX_SOURCES:
-                unsure += 1
-                continue
-            sources += 1
-            try:
-                source = client.status_source(status["id"])
-            except Exception:
-                unsure += 1
-                continue
-            if canonical(str(source.get("text") or "")) == sent:
-                return Published(str(status["id"]), _url(status))
+            unsure += same is None
         if complete:
             break
         max_id = str(page[-1]["id"])
@@ -130,8 +138,8 @@ def find(
             f"{since:%Y-%m-%d %H:%M} UTC has this text"
         )
     return Unknown(
-        f"none of the account's {seen} most recent statuses has this text, but older ones were "
-        "not read; check the account's posts by hand"
+        f"none of the account's {len(seen)} most recent statuses has this text, but older ones "
+        "were not read; check the account's posts by hand"
     )
 
 
