@@ -320,8 +320,9 @@ class FacebookAdapter(Adapter):
     def _token_facts(
         self, base: str, token: str, details: dict[str, str]
     ) -> tuple[str | None, dt.datetime | None, list[str]]:
-        """(expiry in words, as an instant, problems) from ``/debug_token``; an inspection that fails is noted in
-        ``details`` but is no problem by itself (``/me`` already proved the token works)."""
+        """(expiry in words, expiry as an instant, problems) from ``/debug_token``; an
+        inspection that fails is noted in ``details`` but is no problem by itself (``/me``
+        already proved the token works)."""
         answer = graph.call(
             "GET", f"{base}/debug_token", token, self.timeout_s, params={"input_token": token}
         )
