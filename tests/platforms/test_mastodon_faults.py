@@ -28,11 +28,13 @@ from clarion.ledger.store import Ledger
 from clarion.platforms.adapter import Request
 from clarion.platforms.mastodon import MastodonAdapter
 from clarion.platforms.outcomes import Absent, Published, RetryLater, Unknown
-from tests.deliveries import sendable
+from tests.conftest import png
+from tests.deliveries import MediaItem, sendable
 from tests.ledger.helpers import schedule
 from tests.servers.mastodon_stub import TOKEN, MastodonStub
 
 STATUSES = "POST /api/v1/statuses"
+KEY = "week:launch:mastodon"
 HOUR_MS = 3_600_000
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
@@ -247,3 +249,21 @@ def test_a_rate_limited_look_up_retries_later_and_says_nothing_about_the_post(
     stub.fault("GET /api/v1/accounts/:id/statuses", "rate_limit", retry_after=60)
     out = MastodonAdapter().reconcile(request(first_sent_ms=real_ms() - 2 * HOUR_MS))
     assert isinstance(out, RetryLater) and out.not_before is not None
+
+
+def test_a_post_with_an_image_resent_within_the_hour_is_one_status_with_its_image(
+    stub: MastodonStub, tmp_path: Path
+) -> None:
+    image = tmp_path / "card.png"
+    image.write_bytes(png())
+    a = MastodonAdapter()
+    a.poll_interval_s = 0.0
+    built = a.build(*sendable(KEY, "mastodon", "With a card", (MediaItem(str(image), "A card"),)))
+    sent = dataclasses.replace(built, first_sent_ms=real_ms())
+    stub.fault(STATUSES, "error_after_create")
+    assert isinstance(a.publish(sent), Unknown)
+    out = a.reconcile(sent)
+    assert isinstance(out, Published)
+    [status] = stub.statuses
+    assert [m["description"] for m in status["media"]] == ["A card"]
+    assert len(stub.requests("POST /api/v2/media")) == 2  # uploaded again; the first copy kept
