@@ -22,17 +22,18 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, replace
+from pathlib import Path
 from typing import Any
 
 from clarion import failpoints
 from clarion.engine import checks, policy
-from clarion.engine.pool import Keeper, Lanes
+from clarion.engine.pool import Keeper, Lanes, quick_switches
 from clarion.engine.report import RunOptions, RunReport
 from clarion.ledger.rows import DeliveryRow, ms
 from clarion.ledger.states import State
 from clarion.ledger.store import Ledger
 from clarion.platforms.adapter import Adapter, Request
-from clarion.platforms.outcomes import Absent, Outcome, Published, RetryLater, Unknown
+from clarion.platforms.outcomes import Absent, Failed, Outcome, Published, RetryLater, Unknown
 from clarion.secrets import redact
 
 log = logging.getLogger("clarion.engine")
@@ -67,6 +68,7 @@ class Engine:
         self._paused: set[tuple[str, str]] = set()
         #: Accounts the platform told to wait: until when (ms), and why.
         self._held: dict[tuple[str, str], tuple[int, str]] = {}
+        self._folders: dict[str, Path | None] = {}
 
     def adapter(self, row: DeliveryRow) -> Adapter:
         k = (row.platform, row.account)
@@ -107,7 +109,10 @@ class Engine:
         """Claim what is due and send it, up to ``opts.workers`` accounts at once
         (:mod:`.pool`), until nothing more is due or the run is asked to stop."""
         lanes = Lanes(opts.workers, lambda row: self._turn(row, opts, report), self._stop(opts))
-        with Keeper(self.ledger, self.actor, opts.lease_ms, self.clock):
+        with (
+            Keeper(self.ledger, self.actor, opts.lease_ms, self.clock),
+            quick_switches(opts.workers),
+        ):
             try:
                 while not self._stop(opts)() and lanes.error is None:
                     # claim (twice the pool at once) when half the pool's worth is left
@@ -186,7 +191,7 @@ class Engine:
         """(why it cannot be sent, or None; its thread parent's platform id, if any)."""
         parent = self.ledger.parent(row)
         reply_to_id = parent.platform_id if parent else None
-        why = checks.before_send(row.delivery, self.ledger.campaign_folder(row.campaign))
+        why = checks.before_send(row.delivery, self._folder(row.campaign))
         unknown_parent = parent is None or parent.state == State.PUBLISHED
         if row.thread_index and reply_to_id is None and unknown_parent:
             why = (
@@ -254,7 +259,10 @@ class Engine:
             now_ms=now,
             deadline_ms=row.due_ms + grace,
             catch_up=opts.catch_up,
-            had_unknown=self._had_unknown(row),
+            # (asked of the ledger only when it matters: a "duplicate" answer)
+            had_unknown=isinstance(outcome, Failed)
+            and outcome.duplicate
+            and self._had_unknown(row),
             backoff=opts.backoff,
             clean=redact,
         )
@@ -317,6 +325,12 @@ class Engine:
             log.warning("%s: look-up failed: %s", row.key, redact(str(exc)))
             return None
         return answer if isinstance(answer, Published) else None
+
+    def _folder(self, campaign: str) -> Path | None:
+        """The campaign's folder (read once per run: many sends of one campaign at once)."""
+        if campaign not in self._folders:
+            self._folders[campaign] = self.ledger.campaign_folder(campaign)
+        return self._folders[campaign]
 
     def _had_unknown(self, row: DeliveryRow) -> bool:
         return any(e.to_state == State.UNCONFIRMED for e in self.ledger.events(row.key))
