@@ -40,10 +40,10 @@ from _measure import PYTHON, ROOT
 
 sys.path.insert(0, str(ROOT))  # the tests' stubs
 
-from clarion.credentials import env_name  # noqa: E402
-from clarion.ledger import open_ledger  # noqa: E402
-from clarion.ledger.states import State  # noqa: E402
-from tests.servers import graph_stub, mastodon_stub, x_stub  # noqa: E402
+from clarion.credentials import env_name
+from clarion.ledger import open_ledger
+from clarion.ledger.states import State
+from tests.servers import graph_stub, mastodon_stub, x_stub
 
 _SCRIPT = Path(PYTHON).parent / "clarion"
 CLARION = [str(_SCRIPT)] if _SCRIPT.exists() else [PYTHON, "-m", "clarion"]
@@ -156,8 +156,7 @@ def one_rush(
         )
         if done.returncode != 0:
             raise SystemExit(f"schedule failed:\n{done.stdout}\n{done.stderr}")
-        prefix = os.environ.get("RUSH_PREFIX", "").split() or CLARION
-        cmd = [*prefix, "run-due", "--workers", str(workers), "--grace", "1h", "--log-file", "-"]
+        cmd = [*CLARION, "run-due", "--workers", str(workers), "--grace", "1h", "--log-file", "-"]
         started = time.time()
         stubs_cpu = time.process_time()
         with open(folder / "out", "w+") as out, open(folder / "err", "w+") as err:
@@ -172,8 +171,6 @@ def one_rush(
             )
         if run.returncode != 0:
             raise SystemExit(f"run-due exited {run.returncode}:\n{run.stderr[-2000:]}")
-        if os.environ.get("RUSH_PREFIX"):
-            print(run.stdout[-12000:])
         ledger = open_ledger(env["CLARION_DATABASE_URL"])
         try:
             rows = ledger.rows()
