@@ -79,7 +79,7 @@ def run_options(func: F) -> F:
                 "--workers",
                 type=click.IntRange(1, 256),
                 help="How many posts to send at once, never two from one account "
-                "(default: CLARION_WORKERS, else 32).",
+                "(default: CLARION_WORKERS, else 64).",
             ),
             click.option(
                 "--allow-overlap",

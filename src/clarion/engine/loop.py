@@ -27,7 +27,7 @@ from typing import Any
 
 from clarion import failpoints
 from clarion.engine import checks, policy
-from clarion.engine.pool import Keeper, Lanes, quick_switches
+from clarion.engine.pool import Keeper, Lanes
 from clarion.engine.report import RunOptions, RunReport
 from clarion.ledger.rows import DeliveryRow, ms
 from clarion.ledger.states import State
@@ -109,15 +109,12 @@ class Engine:
         """Claim what is due and send it, up to ``opts.workers`` accounts at once
         (:mod:`.pool`), until nothing more is due or the run is asked to stop."""
         lanes = Lanes(opts.workers, lambda row: self._turn(row, opts, report), self._stop(opts))
-        with (
-            Keeper(self.ledger, self.actor, opts.lease_ms, self.clock),
-            quick_switches(opts.workers),
-        ):
+        with Keeper(self.ledger, self.actor, opts.lease_ms, self.clock):
             try:
                 while not self._stop(opts)() and lanes.error is None:
+                    lanes.changed.clear()  # then look: a send that ends from now on wakes us
                     # claim (twice the pool at once) when half the pool's worth is left
                     if lanes.queued() <= opts.workers // 2:
-                        lanes.changed.clear()
                         rows = self.ledger.claim(
                             self.now(opts),
                             self.actor,

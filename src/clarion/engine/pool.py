@@ -15,12 +15,10 @@ over each statement and transaction, and no transaction ever waits for a platfor
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 from clarion.ledger.rows import DeliveryRow
 from clarion.ledger.store import Ledger
@@ -106,24 +104,6 @@ class Lanes:
 
     def close(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait)
-
-
-#: How often Python lets another thread run while one computes (seconds; Python's own: 5 ms).
-#: Many sends mostly wait for their platform; each answer is handled sooner when the thread that
-#: got it need not wait up to 5 ms for the one computing (measured: benchmarks/bench_rush.py).
-SWITCH_S = 0.0005
-
-
-@contextmanager
-def quick_switches(workers: int) -> Iterator[None]:
-    """While several sends share the process, switch between threads every :data:`SWITCH_S`."""
-    before = sys.getswitchinterval()
-    if workers > 1:
-        sys.setswitchinterval(SWITCH_S)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(before)
 
 
 class Keeper:

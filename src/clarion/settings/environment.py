@@ -147,7 +147,7 @@ def parse_digest_at(raw: str | None) -> tuple[int, int, str | None] | None:
 
 #: ``CLARION_WORKERS``: how many deliveries one run sends at once (never two of one account).
 WORKERS = "CLARION_WORKERS"
-DEFAULT_WORKERS = 32
+DEFAULT_WORKERS = 64
 MAX_WORKERS = 256
 
 
