@@ -1,7 +1,7 @@
 """The 09:00 rush: 1,000 deliveries due at one minute over 50 accounts on four platforms.
 
     .venv/bin/python benchmarks/bench_rush.py [--accounts 50] [--posts 20] [--latency 0.2]
-                                              [--workers 32,50,1]
+                                              [--workers 64,32,1]
 
 Each account has ``--posts`` posts due at the same minute; the accounts are spread over X,
 Facebook, Mastodon and Bluesky. Every platform answers each post after ``--latency`` seconds:
@@ -203,7 +203,7 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=50)
     parser.add_argument("--posts", type=int, default=20, help="posts per account")
     parser.add_argument("--latency", type=float, default=0.2, help="seconds per post")
-    parser.add_argument("--workers", default="32,50,1", help="run-due --workers, one run each")
+    parser.add_argument("--workers", default="64,32,1", help="run-due --workers, one run each")
     parser.add_argument("--platforms", default=",".join(PLATFORMS), help="(to look at one)")
     args = parser.parse_args()
     platforms = tuple(args.platforms.split(","))
