@@ -38,6 +38,8 @@ class FakePlatform:
     #: "revoked", "duplicate", "refused". Empty: "ok".
     script: list[str] = field(default_factory=list)
     reset_at: dt.datetime | None = None
+    #: True: a look-up after an unknown outcome cannot tell (the platform does not answer it).
+    cannot_look_up: bool = False
     ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
 
     def accept(self, request: Request) -> Published:
@@ -97,6 +99,8 @@ class FakeAdapter(Adapter):
         raise AssertionError(step)
 
     def reconcile(self, request: Request) -> ReconcileOutcome:
+        if self.fake.cannot_look_up:
+            return Unknown("the platform did not answer the look-up")
         found = self.fake.find(request.payload["idempotency_key"])
         if found:
             return Published(found["id"], f"https://fake.example/@clarion/{found['id']}")

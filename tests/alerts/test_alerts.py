@@ -57,6 +57,53 @@ def test_a_failed_post_is_told_once_by_mail_and_webhook(
     assert PASSWORD not in clarion.everything() + mail.raw + json.dumps(webhook.messages())
 
 
+def test_an_unconfirmed_post_is_told_only_when_the_next_runs_cannot_settle_it(
+    tmp_path: Path, webhook: Webhook
+) -> None:
+    url = f"sqlite:///{tmp_path / 'l.sqlite3'}"
+    clarion = Clarion(tmp_path, url, webhook.url)
+    clarion("schedule", str(clarion.week))
+    fake().script = ["timeout-after"]
+    fake().cannot_look_up = True
+
+    def told() -> list[str]:
+        ledger = open_ledger(url)
+        try:
+            return [str(r[0]) for r in ledger.db.query("SELECT kind FROM alerts")]
+        finally:
+            ledger.close()
+
+    assert clarion.run("2022-07-04T08:00:00Z").exit_code == 1
+    assert clarion.run("2022-07-04T08:09:00Z").exit_code == 1  # asked again: still unknown
+    assert told() == [] and webhook.received == []
+    clarion.run("2022-07-04T08:11:00Z")  # ten minutes of asking have not settled it
+    (hook,) = webhook.wait_for(1)
+    assert hook["title"] == "Clarion: a post is unconfirmed (Test Week, Mastodon)"
+    assert f"`clarion resolve {LAUNCH} --published URL`" in hook["message"]
+    clarion.run("2022-07-04T08:12:00Z")
+    assert told() == ["unconfirmed"] and len(webhook.received) == 1
+
+
+def test_an_unconfirmed_post_settled_by_the_next_run_is_never_told(
+    tmp_path: Path, webhook: Webhook
+) -> None:
+    url = f"sqlite:///{tmp_path / 'l.sqlite3'}"
+    clarion = Clarion(tmp_path, url, webhook.url)
+    clarion("schedule", str(clarion.week))
+    fake().script = ["timeout-after"]  # the platform has it; the next run's look-up finds it
+    clarion.run("2022-07-04T08:00:00Z")
+    clarion.run("2022-07-04T08:01:00Z")
+    clarion.run("2022-07-04T08:20:00Z")
+    ledger = open_ledger(url)
+    try:
+        assert ledger.db.query("SELECT kind FROM alerts") == []
+        row = ledger.get(LAUNCH)
+        assert row is not None and row.state.value == "published"
+    finally:
+        ledger.close()
+    assert webhook.received == []
+
+
 def test_revoked_key_pauses_the_account_and_no_token_appears(
     tmp_path: Path, webhook: Webhook, smtp: SmtpServer
 ) -> None:

@@ -112,7 +112,7 @@ def after_run(
     real = _now_ms()
     run_now = _now_ms(now) if now is not None else real
     try:
-        report.recorded += len(collect.states(ledger, found, real))
+        report.recorded += len(collect.states(ledger, found, real, run_now))
     except Exception as exc:
         report.problems.append(_say("alerts could not be recorded", exc))
     try:

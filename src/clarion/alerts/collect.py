@@ -23,13 +23,17 @@ from clarion.ledger.store import Ledger
 from clarion.platforms.adapter import AccountStatus
 from clarion.secrets import redact
 
-__all__ = ["DAY_MS", "EXPIRY_WARNING", "accounts", "states"]
+__all__ = ["DAY_MS", "EXPIRY_WARNING", "UNCONFIRMED_QUIET_MS", "accounts", "states"]
 
 log = logging.getLogger("clarion.alerts")
 
 DAY_MS = 24 * 3600 * 1000
 #: A key that expires within this long is warned about.
 EXPIRY_WARNING = dt.timedelta(days=7)
+#: An unconfirmed post is told only once it has stayed unconfirmed this long: the next runs ask
+#: the platform first (Mastodon: the same Idempotency-Key; X, Facebook, Bluesky: a look-up) and
+#: usually settle it, so a person is not called for what Clarion settles by itself.
+UNCONFIRMED_QUIET_MS = 10 * 60 * 1000
 
 AdapterFactory = Callable[[str, str], Any]
 
@@ -43,9 +47,14 @@ def _campaigns(ledger: Ledger) -> dict[str, tuple[str, str]]:
     return {c.slug: (c.name, c.timezone) for c in ledger.campaigns()}
 
 
-def states(ledger: Ledger, targets: Sequence[Target], now_ms: int) -> list[int]:
-    """Record an alert for every delivery newly failed, unconfirmed or missed, and every account
-    newly paused; the ids of the alerts recorded."""
+def states(
+    ledger: Ledger, targets: Sequence[Target], now_ms: int, run_now_ms: int | None = None
+) -> list[int]:
+    """Record an alert for every delivery newly failed, unconfirmed or missed (unconfirmed only
+    after :data:`UNCONFIRMED_QUIET_MS`), and every account newly paused; the ids of the alerts
+    recorded. ``now_ms``: the real clock (the alert's time); ``run_now_ms``: the instant the run
+    acted at (its states' times), default the real clock."""
+    run_now = now_ms if run_now_ms is None else run_now_ms
     added: list[int] = []
     found = notices.unalerted(ledger)
     paused = notices.paused_accounts(ledger)
@@ -55,6 +64,8 @@ def states(ledger: Ledger, targets: Sequence[Target], now_ms: int) -> list[int]:
     paused_now = {(p.platform, p.account) for p in paused}
     for item in found:
         row = item.row
+        if row.state == State.UNCONFIRMED and row.updated_ms > run_now - UNCONFIRMED_QUIET_MS:
+            continue  # the next runs ask the platform first; told if it stays unconfirmed
         events = ledger.events(row.key)
         reason = row.last_error or (events[-1].reason if events else "")
         message = messages.delivery(

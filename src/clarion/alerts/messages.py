@@ -86,7 +86,8 @@ _MEANS = {
     State.FAILED: "The platform refused this post (or every try failed); Clarion will not "
     "try it again by itself.",
     State.UNCONFIRMED: "Clarion sent this post but never heard back, so it may or may not be on "
-    "the platform. Clarion never sends it again blindly: a person has to look.",
+    "the platform, and 10 minutes of asking the platform have not settled it. Clarion never "
+    "sends it again blindly: a person has to look.",
     State.MISSED: "Its time passed (by more than its grace window) before a run could send it, "
     "so Clarion did not post it late. Were cron or the daemon stopped, or the machine off?",
 }
