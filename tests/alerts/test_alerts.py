@@ -417,5 +417,10 @@ def test_a_notifier_that_does_not_answer_is_given_up_in_time() -> None:
         assert time.monotonic() - started < 3
     assert not result.ok and result.error == "no answer within 0.5 s"
     bad = send(Target(2, "nosuchscheme://whatever/token-abcdefghijklmnop"), "t", "b")
-    assert not bad.ok and "is not a URL apprise can send to" in bad.error
+    assert not bad.ok and "apprise has no service called 'nosuchscheme://'" in bad.error
     assert "token-abcdefghijklmnop" not in bad.error + bad.target
+    typo = send(Target(3, "slak://abc/def/ghi"), "t", "b")
+    assert "Did you mean 'slack://'?" in typo.error
+    unreadable = send(Target(4, "mailto://me:pw-secret-1234@127.0.0.1:1?smtp=127.0.0.1"), "t", "b")
+    assert "apprise could not read this mailto:// URL (Invalid ~From~ email" in unreadable.error
+    assert "pw-secret-1234" not in unreadable.error

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from clarion.alerts.targets import Target
 from clarion.secrets import redact
@@ -40,7 +41,8 @@ def _notify(target: Target, title: str, body: str, out: list[Sent]) -> None:
         capture = apprise.LogCapture(level=logging.WARNING, fmt="%(message)s")  # type: ignore[no-untyped-call]
         with capture as captured:
             if not box.add(target.url):
-                out.append(Sent(target.label, False, _not_a_url(target)))
+                said = captured.getvalue().strip().splitlines()
+                out.append(Sent(target.label, False, _not_a_url(target, box, said)))
                 return
             ok = bool(box.notify(body=body, title=title, body_format=apprise.NotifyFormat.TEXT))
             said = captured.getvalue().strip().splitlines()
@@ -53,12 +55,35 @@ def _notify(target: Target, title: str, body: str, out: list[Sent]) -> None:
         out.append(Sent(target.label, False, redact(f"{type(exc).__name__}: {exc}")[:300]))
 
 
-def _not_a_url(target: Target) -> str:
-    scheme = target.url.partition("://")[0] or "(none)"
-    return (
-        f"target {target.index} (scheme {scheme!r}) is not a URL apprise can send to; correct "
-        "CLARION_NOTIFY (see https://github.com/caronc/apprise/wiki for each service's URL)"
+def _not_a_url(target: Target, box: Any, said: list[str]) -> str:
+    """Why apprise cannot use a target, in plain words: a scheme it has no service for (with
+    the one meant, when one is close), or a known service's URL it could not read (with
+    apprise's own reason)."""
+    import difflib
+
+    scheme = target.url.partition("://")[0].lower()
+    known = {
+        name.lower()
+        for service in box.details().get("schemas", ())
+        for key in ("protocols", "secure_protocols")
+        for name in service.get(key) or ()
+    }
+    wiki = "https://github.com/caronc/apprise/wiki"
+    if scheme not in known:
+        close = difflib.get_close_matches(scheme, sorted(known), n=1, cutoff=0.6)
+        meant = f" Did you mean '{close[0]}://'?" if close else ""
+        return redact(
+            f"target {target.index}: apprise has no service called '{scheme or '(none)'}://'."
+            f"{meant} Correct CLARION_NOTIFY (every service's URL is listed at {wiki})"
+        )
+    why = next(
+        (line for line in said if not line.startswith(("Could not load", "Unparseable"))), ""
     )
+    return redact(
+        f"target {target.index}: apprise could not read this {scheme}:// URL"
+        + (f" ({why.rstrip('.')})" if why else "")
+        + f"; correct CLARION_NOTIFY (the {scheme}:// URL's form is at {wiki})"
+    )[:400]
 
 
 def send(target: Target, title: str, body: str, timeout_s: float = TIMEOUT_S) -> Sent:

@@ -132,13 +132,15 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str, check: bool) -> 
         app.echo(app.style("Alerts not delivered:", bold=True))
         for n in notifiers:
             app.echo(
-                f"  {n['target']}: {n['undelivered']} not delivered, last tried {n['last_tried']}: "
+                f"  {n['target']}: {n['undelivered']} not delivered, last tried "
+                f"{on_this_machine(n['last_tried'])}: "
                 f"{n['error']} ({'tried again by the next run' if n['retrying'] else 'given up'}; "
                 "`clarion notify test` checks it)"
             )
     if beat is not None and beat["ok"] is False:
         app.echo(
-            f"Last heartbeat NOT heard by {beat['target']}: {beat['detail']} ({beat['at']}); "
+            f"Last heartbeat NOT heard by {beat['target']}: {beat['detail']} "
+            f"(at {on_this_machine(beat['at'])}); "
             "an outside monitor may report that Clarion stopped: check CLARION_HEARTBEAT_URL "
             "and this machine's network"
         )
@@ -198,6 +200,18 @@ def heartbeat_entry() -> dict[str, Any] | None:
         "detail": done.detail,
         "target": done.target,
     }
+
+
+def on_this_machine(iso: str | None) -> str:
+    """An instant of the JSON (``2026-12-03T14:38:35Z``) as this machine's local time with its
+    offset, as the table shows times: 2026-12-03 14:38 (+00:00)."""
+    import datetime as dt
+
+    if not iso:
+        return "never"
+    t = dt.datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone()
+    off = t.strftime("%z")
+    return f"{t:%Y-%m-%d %H:%M} ({off[:3]}:{off[3:]})"
 
 
 def time_utc(at_ms: int) -> str:

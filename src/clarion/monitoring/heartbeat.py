@@ -120,9 +120,10 @@ def _target(url: str) -> str:
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
-    host = parts.hostname or "?"
+    if not parts.scheme or not parts.hostname:
+        return "the address in CLARION_HEARTBEAT_URL"
     port = f":{parts.port}" if _port(parts) else ""
-    return f"{parts.scheme or '?'}://{host}{port}"
+    return f"{parts.scheme}://{parts.hostname}{port}"
 
 
 def _port(parts: Any) -> int | None:
