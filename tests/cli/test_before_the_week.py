@@ -163,3 +163,15 @@ def test_preview_summary_and_html_page_show_x_s_price(tmp_path: Path) -> None:
     html = clarion(None, "preview", path, "--format", "html", "-o", str(page))
     assert html.exit_code == 0, html.output
     assert f'<p class="sub cost">{line}</p>' in page.read_text()
+
+
+def test_accounts_check_of_one_platform_before_anything_is_scheduled(env: dict[str, str]) -> None:
+    """A comms worker checks the X key before the campaign file is ready: the default account
+    is checked, not "schedule a campaign first"."""
+    check = clarion(env, "accounts", "check", "--platform", "x", "--format", "json")
+    assert check.exit_code == 0, check.output
+    [account] = json.loads(check.stdout)["accounts"]
+    assert (account["platform"], account["account"], account["ok"]) == ("x", "default", True)
+    nothing = clarion(env, "accounts", "check")
+    assert nothing.exit_code == 0
+    assert "`clarion accounts check --platform NAME`" in nothing.stdout

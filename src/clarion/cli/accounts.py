@@ -43,6 +43,8 @@ def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
 
     ledger = app.ledger()
     used = ledger.accounts_in_use()
+    if only and not any(platform == only for platform, _ in used):
+        used = [*used, (only, "default")]  # checked before any campaign is scheduled on it
     make = adapter_factory(dry=False)
     results: list[AccountStatus] = []
     for platform, account in sorted(used):
@@ -93,7 +95,11 @@ def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
         )
     else:
         if not results:
-            app.echo("No accounts in use: schedule a campaign first.")
+            app.echo(
+                "No account is in use: no scheduled campaign has posts still to send. Schedule "
+                "one (`clarion schedule FILE`), or check a platform's default account now with "
+                "`clarion accounts check --platform NAME`."
+            )
         for s in results:
             mark = app.style("ok", fg="green") if s.ok else app.style("cannot post", fg="red")
             line = f"{s.platform:9s} {s.account:14s} {mark}"
