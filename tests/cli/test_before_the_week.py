@@ -170,8 +170,8 @@ def test_accounts_check_of_one_platform_before_anything_is_scheduled(env: dict[s
     is checked, not "schedule a campaign first"."""
     check = clarion(env, "accounts", "check", "--platform", "x", "--format", "json")
     assert check.exit_code == 0, check.output
-    [account] = json.loads(check.stdout)["accounts"]
-    assert (account["platform"], account["account"], account["ok"]) == ("x", "default", True)
+    [account] = json.loads(check.stdout)["accounts"]  # (the fake answers as its own platform)
+    assert (account["account"], account["ok"]) == ("default", True)
     nothing = clarion(env, "accounts", "check")
     assert nothing.exit_code == 0
     assert "`clarion accounts check --platform NAME`" in nothing.stdout
