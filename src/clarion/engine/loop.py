@@ -335,14 +335,19 @@ class Engine:
     def _reconcile_unconfirmed(self, opts: RunOptions, report: RunReport) -> None:
         for row in self.ledger.unconfirmed():
             adapter = self.adapter(row)
+            lease = policy.send_lease_ms(opts.lease_ms, adapter.timeout_s)
+            if not self.ledger.ask_unconfirmed(row, self.actor, self.clock() + lease, self.clock()):
+                continue  # another run is asking about it (a re-send from both could post twice)
             try:
                 answer = adapter.reconcile(self.request(adapter, row))
             except Exception as exc:
                 log.warning("%s: reconcile failed: %s", row.key, redact(str(exc)))
+                self.ledger.asked_unconfirmed(row, self.actor)
                 continue
             if isinstance(answer, Unknown | RetryLater):
                 # The platform could not be asked (or could not say): that says nothing about the
                 # post, so it stays unconfirmed and is looked up again at the next run.
+                self.ledger.asked_unconfirmed(row, self.actor)
                 report.add(row, State.UNCONFIRMED, redact(answer.reason))
                 continue
             # Only from unconfirmed: another worker may have settled it, or be sending it again

@@ -126,6 +126,21 @@ def extend_leases(ledger: Ledger, owner: str, until_ms: int) -> int:
         return ledger.db.execute(q.EXTEND_LEASES, (until_ms, owner, until_ms))
 
 
+def ask_unconfirmed(
+    ledger: Ledger, row: DeliveryRow, owner: str, until_ms: int, now_ms: int
+) -> bool:
+    """Hold unconfirmed ``row`` for ``owner`` while it asks the platform (until ``until_ms``, real
+    clock); False when another run is asking about it now."""
+    with ledger.db.transaction():
+        return ledger.db.execute(q.ASK_UNCONFIRMED, (owner, until_ms, row.id, now_ms)) == 1
+
+
+def asked_unconfirmed(ledger: Ledger, row: DeliveryRow, owner: str) -> None:
+    """Let go of an unconfirmed row after asking, when the answer settled nothing."""
+    with ledger.db.transaction():
+        ledger.db.execute(q.ASKED_UNCONFIRMED, (row.id, owner))
+
+
 def hold_account(
     ledger: Ledger,
     platform: str,

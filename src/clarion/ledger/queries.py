@@ -196,6 +196,18 @@ def claim_skip_locked(platforms: int | None) -> str:
 
 #: A run's lease on what it holds, pushed on while it works (real clock). Parameters: until,
 #: owner, until.
+#: Take an unconfirmed delivery to ask its platform about it, one run at a time (two runs
+#: re-sending it with the same Idempotency-Key at once could both make the post). Parameters:
+#: owner, until (real clock), id, real now.
+ASK_UNCONFIRMED = (
+    "UPDATE deliveries SET lease_owner = ?, lease_until_ms = ? WHERE id = ? "
+    f"AND state = '{State.UNCONFIRMED.value}' AND (lease_until_ms IS NULL OR lease_until_ms < ?)"
+)
+#: Give back an unconfirmed delivery after asking (the answer said nothing). Parameters: id, owner.
+ASKED_UNCONFIRMED = (
+    "UPDATE deliveries SET lease_owner = NULL, lease_until_ms = NULL WHERE id = ? "
+    f"AND lease_owner = ? AND state = '{State.UNCONFIRMED.value}'"
+)
 EXTEND_LEASES = (
     "UPDATE deliveries SET lease_until_ms = ? WHERE lease_owner = ? "
     f"AND state IN {IN_FLIGHT_SQL} AND lease_until_ms < ?"

@@ -255,6 +255,12 @@ class Ledger:
     def extend_leases(self, owner: str, until_ms: int) -> int:
         return claims.extend_leases(self, owner, until_ms)
 
+    def ask_unconfirmed(self, row: DeliveryRow, owner: str, until_ms: int, now_ms: int) -> bool:
+        return claims.ask_unconfirmed(self, row, owner, until_ms, now_ms)
+
+    def asked_unconfirmed(self, row: DeliveryRow, owner: str) -> None:
+        claims.asked_unconfirmed(self, row, owner)
+
     def hold_account(
         self, platform: str, account: str, until_ms: int, reason: str, actor: str, now_ms: int
     ) -> int:
