@@ -76,3 +76,11 @@ def test_xs_429_with_only_retry_after_is_read() -> None:
         <= when
         <= dt.datetime.now(dt.UTC) + dt.timedelta(seconds=121)
     )
+
+
+def test_digits_that_are_not_ascii_are_unreadable_not_a_crash() -> None:
+    """'²' and Arabic-Indic digits pass str.isdigit() but are no number of seconds (found by
+    hypothesis on a fresh clone)."""
+    now = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
+    assert reset_time({"Retry-After": "²"}, now) is None
+    assert reset_time({"x-rate-limit-reset": "\u0661\u0662"}, now) is None

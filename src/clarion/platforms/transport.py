@@ -92,12 +92,12 @@ def reset_time(headers: object, now: dt.datetime | None = None) -> dt.datetime |
     found: list[dt.datetime] = []
     for name in RESET_HEADERS:
         value = str(get(name) or "").strip()
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             # a reset beyond any date is unreadable, like a missing header
             with contextlib.suppress(OverflowError, ValueError, OSError):
                 found.append(dt.datetime.fromtimestamp(int(value), dt.UTC))
     after = str(get("retry-after") or "").strip()
-    if after.isdigit():
+    if after.isascii() and after.isdigit():
         with contextlib.suppress(OverflowError):
             found.append(now + dt.timedelta(seconds=int(after)))
     elif after:
