@@ -132,9 +132,9 @@ class TokenSet:
 
 
 def default_folder() -> Path:
-    from platformdirs import user_data_path
+    from clarion import folders
 
-    return user_data_path("clarion", appauthor=False) / "tokens"
+    return folders.data() / "tokens"
 
 
 def _file_problem(path: Path, mode: int) -> str | None:

@@ -259,10 +259,10 @@ def _lock(where: str) -> Any:
     import fcntl
     import hashlib
 
-    from platformdirs import user_data_path
+    from clarion import folders
 
     name = hashlib.sha256(where.encode()).hexdigest()[:16]
-    folder = user_data_path("clarion", appauthor=False) / "locks"
+    folder = folders.data() / "locks"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     handle = (folder / f"run-due-{name}.lock").open("a+")
     try:

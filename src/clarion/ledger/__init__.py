@@ -23,9 +23,9 @@ __all__ = ["default_path", "open_ledger"]
 
 
 def default_path() -> Path:
-    from platformdirs import user_data_path
+    from clarion import folders
 
-    return user_data_path("clarion", appauthor=False) / "ledger.sqlite3"
+    return folders.data() / "ledger.sqlite3"
 
 
 def database(url: str | None = None) -> Database:

@@ -7,12 +7,11 @@ nothing" or "look properly": any doubt (PostgreSQL, an older schema, an error) m
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import sys
 import time
 from pathlib import Path
 
+from clarion import folders
 from clarion.settings.environment import environ
 
 #: The schema version this code writes; an older ledger takes the full path (which migrates).
@@ -28,14 +27,7 @@ def sqlite_path(url: str | None) -> Path | None:
         return Path(url[len("sqlite:///") :])
     if url:
         return None
-    if sys.platform.startswith("linux"):
-        # What platformdirs.user_data_path gives on Linux, without importing it (start-up time).
-        xdg = os.environ.get("XDG_DATA_HOME", "").strip()
-        base = Path(xdg) if xdg else Path("~/.local/share").expanduser()
-        return base / "clarion" / "ledger.sqlite3"
-    from clarion.ledger import default_path
-
-    return default_path()
+    return folders.data() / "ledger.sqlite3"
 
 
 def _alerts_set() -> bool:

@@ -4,9 +4,9 @@ share it."""
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
+
+from clarion import folders
 
 __all__ = ["KEYRING_SOURCE", "mentions", "state_file"]
 
@@ -16,13 +16,7 @@ KEYRING_SOURCE = "system keyring"
 
 def state_file() -> Path:
     """``heartbeat.json`` in Clarion's state folder (``$XDG_STATE_HOME/clarion`` on Linux)."""
-    if sys.platform.startswith("linux"):
-        xdg = os.environ.get("XDG_STATE_HOME", "").strip()
-        base = Path(xdg) if xdg else Path("~/.local/state").expanduser()
-        return base / "clarion" / "heartbeat.json"
-    from platformdirs import user_state_path
-
-    return user_state_path("clarion", appauthor=False) / "heartbeat.json"
+    return folders.state() / "heartbeat.json"
 
 
 def mentions(path: Path, text: str) -> bool:

@@ -14,13 +14,11 @@ secrets, and can be deleted at any time.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sys
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from clarion import platforms
+from clarion import folders, platforms
 from clarion.platforms.base import Platform
 
 #: The limits a server may set (the arguments of the platform class's ``with_limits``).
@@ -35,14 +33,7 @@ KNOWN = (
 
 
 def folder() -> Path:
-    if sys.platform.startswith("linux"):
-        # What platformdirs.user_cache_path gives on Linux, without importing it (start-up time).
-        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-        base = Path(xdg) if xdg else Path("~/.cache").expanduser()
-        return base / "clarion" / "limits"
-    from platformdirs import user_cache_path
-
-    return user_cache_path("clarion", appauthor=False) / "limits"
+    return folders.cache() / "limits"
 
 
 def _file(platform: str, account: str) -> Path:
