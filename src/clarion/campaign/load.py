@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 from types import UnionType
 from typing import Any, NamedTuple, Union, get_args, get_origin
@@ -43,11 +45,13 @@ def load(path: Path, display: str | None = None) -> tuple[Loaded | None, list[Pr
     """Read and check the fields of one campaign file."""
     shown = display if display is not None else str(path)
     try:
-        data = path.read_bytes()
+        data = read(path)
     except FileNotFoundError:
         return None, [Problem(shown, 1, 1, "This file does not exist. Check the name and folder.")]
     except IsADirectoryError:
         return None, [Problem(shown, 1, 1, "This is a folder, not a campaign file.")]
+    except Unreadable as exc:
+        return None, [Problem(shown, 1, 1, str(exc))]
     except OSError as exc:
         return None, [Problem(shown, 1, 1, f"Clarion could not read this file: {exc.strerror}.")]
     try:
@@ -69,6 +73,64 @@ def load(path: Path, display: str | None = None) -> tuple[Loaded | None, list[Pr
         return None, sorted(_problem(source, raw, err) for err in exc.errors())
     slug = campaign.slug or _default_slug(path)
     return Loaded(source, campaign, slug), []
+
+
+class Unreadable(Exception):
+    """A campaign path that is not a file Clarion may read (a device, a pipe, too big, growing)."""
+
+
+_KINDS = (
+    (stat.S_ISCHR, "a device (like /dev/zero), not a campaign file"),
+    (stat.S_ISBLK, "a disk device, not a campaign file"),
+    (stat.S_ISFIFO, "a pipe (FIFO), not a campaign file"),
+    (stat.S_ISSOCK, "a socket, not a campaign file"),
+)
+
+
+def read(path: Path) -> bytes:
+    """The bytes of a campaign file, reading at most :data:`yamlsafe.MAX_FILE_BYTES` (+1).
+
+    Opened without blocking (a pipe with no writer would wait forever), and refused unless it is a
+    regular file: devices, pipes and sockets never end. A file over the limit, or one that grows
+    while it is read (something is still writing it), is refused before anything is parsed.
+    :class:`Unreadable` says why in plain words; ``OSError`` for the rest."""
+    limit = yamlsafe.MAX_FILE_BYTES
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(path)
+        for test, kind in _KINDS:
+            if test(st.st_mode):
+                raise Unreadable(f"This is {kind}. Give the path of a .yaml file.")
+        if not stat.S_ISREG(st.st_mode):
+            raise Unreadable("This is not a regular file. Give the path of a .yaml file.")
+        if st.st_size > limit:
+            raise Unreadable(_too_big(st.st_size))
+        chunks: list[bytes] = []
+        got = 0
+        while got <= limit:
+            chunk = os.read(fd, limit + 1 - got)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            got += len(chunk)
+        if got > limit or got != os.fstat(fd).st_size:
+            raise Unreadable(
+                "This file changed while Clarion was reading it (something is still writing "
+                "it). Wait until it is saved, then try again."
+            )
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _too_big(size: int) -> str:
+    limit = yamlsafe.MAX_FILE_BYTES
+    return (
+        f"This file is {size:,} bytes; campaign files can be at most {limit:,} bytes (1 MiB). "
+        "Split the campaign into several files."
+    )
 
 
 def _default_slug(path: Path) -> str:
