@@ -6,6 +6,7 @@ before and after `schedule`, after a person cancels a delivery and after a post 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
@@ -131,11 +132,15 @@ def test_some_posts_past_are_counted(env: dict[str, str], tmp_path: Path) -> Non
     week.write_text(FUTURE.replace("at: 2036-07-04 09:00", "at: 2022-07-04 09:00", 1))
     out = clarion(env, "validate", str(week))
     assert out.exit_code == 1  # a post outside the campaign's dates is still an error
-    week.write_text(
-        FUTURE.replace("start: 2036-07-04", "start: 2022-07-04").replace(
-            "at: 2036-07-04 09:00", "at: 2022-07-04 09:00", 1
-        )
-    )
+    # a campaign under way (at most 366 days long): its first post yesterday, the rest to come
+    today = dt.date.today()
+    days = [today + dt.timedelta(days=n) for n in (-1, 1, 2)]
+    moving = FUTURE.replace("start: 2036-07-04", f"start: {days[0]}")
+    moving = moving.replace("end: 2036-07-09", f"end: {days[2]}")
+    for n, old in enumerate(("2036-07-04", "2036-07-05", "2036-07-06")):
+        moving = moving.replace(f"at: {old} 09:00", f"at: {days[n]} 09:00")
+    week.write_text(moving)
     out = clarion(env, "validate", str(week))
     assert out.exit_code == 0, out.output
-    assert "warning: 1 post is already past: the first was due 4 July 2022 at 09:00" in out.stderr
+    first = f"{days[0].day} {days[0]:%B %Y} at 09:00"
+    assert f"warning: 1 post is already past: the first was due {first}" in out.stderr

@@ -18,19 +18,26 @@ from typing import Annotated, Any, Literal
 os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
     WithJsonSchema,
+    model_validator,
 )
+
+from clarion.durations import FIRST_YEAR, LAST_YEAR
 
 _ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 _SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 #: A BCP 47 language tag: "en", "en-GB", "cy", "zh-Hant".
 _LANGUAGE_PATTERN = r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+#: The longest campaign, in days (a leap year), and the most deliveries one file may make.
+MAX_DAYS = 366
+MAX_DELIVERIES = 50_000
 _AT_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[ T]([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
 
@@ -47,11 +54,34 @@ def _parse_time(value: Any) -> Any:
 
 
 def _parse_duration(value: Any) -> Any:
-    from clarion.durations import parse_ms
+    from clarion.durations import GRACE, parse_ms
 
-    if isinstance(value, int) and not isinstance(value, bool):
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**6:
         raise ValueError(f"Give `grace` with a unit, e.g. {value}m for {value} minutes.")
-    return parse_ms(str(value))
+    if not isinstance(value, str):
+        raise ValueError("Give `grace` as a duration with a unit, e.g. 15m or 1h.")
+    return parse_ms(value, GRACE)
+
+
+def _in_years(value: Any) -> Any:
+    """A date or date-time from :data:`FIRST_YEAR` to :data:`LAST_YEAR`."""
+    if isinstance(value, dt.date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(
+            f"The year {value.year} is outside what Clarion plans for ({FIRST_YEAR} to "
+            f"{LAST_YEAR}). Check the date, e.g. 2022-07-04."
+        )
+    return value
+
+
+def _day_number(value: Any) -> Any:
+    """A day of the campaign: 1 to :data:`MAX_DAYS` (a campaign is at most that long)."""
+    if isinstance(value, int) and not 1 <= value <= MAX_DAYS:
+        shown = value if abs(value) < 10**9 else "so large a number"
+        raise ValueError(
+            f"Day {shown} cannot be a day of a campaign: days are numbered from 1 (the first "
+            f"day), and a campaign has at most {MAX_DAYS} days."
+        )
+    return value
 
 
 def _parse_at(value: Any) -> Any:
@@ -89,6 +119,7 @@ LocalTime = Annotated[
 ]
 LocalDateTime = Annotated[
     dt.datetime,
+    AfterValidator(_in_years),
     BeforeValidator(_parse_at),
     WithJsonSchema(
         {
@@ -105,6 +136,12 @@ DurationMs = Annotated[
     WithJsonSchema({"type": "string", "pattern": r"^(\d+\s*(h|m|s|ms)\s*)+$", "examples": ["15m"]}),
 ]
 Id = Annotated[str, StringConstraints(pattern=_ID_PATTERN, max_length=64)]
+Day = Annotated[
+    int,
+    AfterValidator(_day_number),
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": MAX_DAYS}),
+]
+CampaignDate = Annotated[dt.date, AfterValidator(_in_years)]
 
 
 # Default factories are plain functions rather than ``list`` and ``dict``: pydantic inspects each
@@ -160,7 +197,7 @@ class Post(_Strict):
     at: LocalDateTime | None = Field(
         None, description="Local wall time in the campaign timezone: YYYY-MM-DD HH:MM."
     )
-    day: int | None = Field(None, description="Day of the campaign (1 = first day); with `time`.")
+    day: Day | None = Field(None, description="Day of the campaign (1 = first day); with `time`.")
     time: LocalTime | None = Field(None, description='Local time on `day`, "HH:MM".')
     text: Text
     link: str | None = Field(None, description="A link appended after the text.")
@@ -215,7 +252,7 @@ class Quotes(_Strict):
 
     template: Text = Field(description='How a quote reads, e.g. "“{quote}” — {name}, {role}".')
     times: list[LocalTime] = Field(min_length=1, description='Slots on each day, "HH:MM".')
-    days: list[int] | None = Field(
+    days: list[Day] | None = Field(
         None, description="Days of the campaign with quotes; default all."
     )
     items: list[QuoteItem] = Field(default_factory=_new_list)
@@ -223,8 +260,18 @@ class Quotes(_Strict):
 
 
 class Dates(_Strict):
-    start: dt.date
-    end: dt.date
+    start: CampaignDate
+    end: CampaignDate
+
+    @model_validator(mode="after")
+    def _at_most_a_year(self) -> Dates:
+        days = (self.end - self.start).days + 1
+        if days > MAX_DAYS:
+            raise ValueError(
+                f"This campaign runs {days:,} days ({self.start} to {self.end}); a campaign may "
+                f"span at most {MAX_DAYS} days. Check the years, or split it into several files."
+            )
+        return self
 
 
 class Campaign(_Strict):

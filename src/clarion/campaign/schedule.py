@@ -10,7 +10,7 @@ import datetime as dt
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from clarion.campaign.model import Campaign, Post, QuoteItem
+from clarion.campaign.model import MAX_DELIVERIES, Campaign, Post, QuoteItem
 from clarion.campaign.yamlsafe import Path_
 
 UTC = dt.UTC
@@ -34,9 +34,14 @@ def to_utc(local: dt.datetime, tz: ZoneInfo) -> dt.datetime:
     """The one UTC instant at which the wall clock in ``tz`` shows ``local``."""
     early = local.replace(tzinfo=tz, fold=0)
     late = local.replace(tzinfo=tz, fold=1)
-    if early.utcoffset() == late.utcoffset():
-        return early.astimezone(UTC)
     when = f"{local:%d %B %Y} at {local:%H:%M}".lstrip("0")
+    if early.utcoffset() == late.utcoffset():
+        try:
+            return early.astimezone(UTC)
+        except OverflowError:  # year 9999 west of UTC, year 1 east of it: the model's years stop it
+            raise LocalTimeError(
+                f"{when} in {tz.key} is too far from today for Clarion; check the year."
+            ) from None
     if _round_trips(early, tz) and _round_trips(late, tz):
         raise LocalTimeError(
             f"{when} happens twice in {tz.key} (the clocks go back that night), so Clarion "
@@ -49,7 +54,10 @@ def to_utc(local: dt.datetime, tz: ZoneInfo) -> dt.datetime:
 
 
 def _round_trips(aware: dt.datetime, tz: ZoneInfo) -> bool:
-    back = aware.astimezone(UTC).astimezone(tz)
+    try:
+        back = aware.astimezone(UTC).astimezone(tz)
+    except OverflowError:
+        return False
     return back.replace(tzinfo=None) == aware.replace(tzinfo=None)
 
 
@@ -88,7 +96,42 @@ def slots(campaign: Campaign) -> tuple[list[Slot], list[SlotProblem]]:
             found.append(Slot("post", i, path, where, post, local))
     if campaign.quotes is not None:
         _quote_slots(campaign, days, found, problems)
+    made = deliveries(campaign)
+    if made > MAX_DELIVERIES:
+        problems.append(
+            SlotProblem(
+                ("posts",) if campaign.posts else ("quotes", "items"),
+                f"This campaign would make {made:,} deliveries (each post and each thread part, "
+                f"on each of its platforms); a file may make at most {MAX_DELIVERIES:,}. Split "
+                "it into several files.",
+            )
+        )
     return found, problems
+
+
+def deliveries(campaign: Campaign) -> int:
+    """How many deliveries the campaign's posts and quotes make, before any text too long is
+    split into a thread: one per platform, and one per thread part where threads exist."""
+    from clarion.campaign.items import item_platforms, items
+
+    threads: dict[str, bool] = {}
+    total = 0
+    for _, item in items(campaign):
+        parts = 1 + len(item.thread) if isinstance(item, Post) else 1
+        for name in item_platforms(campaign, item):
+            if parts > 1 and name not in threads:
+                threads[name] = _has_threads(name)
+            total += parts if parts == 1 or threads[name] else 1
+    return total
+
+
+def _has_threads(name: str) -> bool:
+    from clarion import platforms
+
+    try:
+        return platforms.get(name).supports_threads
+    except platforms.UnknownPlatformError:
+        return True  # said elsewhere; counted as the most it could make
 
 
 def _post_time(
@@ -121,14 +164,14 @@ def _quote_slots(
     quotes = campaign.quotes
     assert quotes is not None
     day_numbers = quotes.days if quotes.days is not None else list(range(1, len(days) + 1))
-    usable: list[int] = []
+    usable: set[int] = set()  # a set: a list made this quadratic in the campaign's length
     for j, n in enumerate(day_numbers):
         if not 1 <= n <= len(days):
             problems.append(SlotProblem(("quotes", "days", j), _day_outside(n, days)))
         elif n in usable:
             problems.append(SlotProblem(("quotes", "days", j), f"Day {n} is listed twice."))
         else:
-            usable.append(n)
+            usable.add(n)
     times = sorted(set(quotes.times))
     if len(times) != len(quotes.times):
         problems.append(SlotProblem(("quotes", "times"), "A time is listed twice in `times`."))

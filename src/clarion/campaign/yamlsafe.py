@@ -192,11 +192,35 @@ class _Builder:
             return node.value
         if node.tag not in _SAFE_SCALAR_TAGS:
             raise YamlError(_bad_tag(node.tag), _mark(node))
-        value = self.loader.construct_object(node, deep=True)
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError) as exc:  # year 0, a 5,000-digit number
+            raise YamlError(_unreadable(node, exc), _mark(node)) from None
+        if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+            raise YamlError(_unreadable(node, None), _mark(node))
         # YAML 1.1 reads 12:00 as the base-60 number 720: keep what the person wrote.
         if not node.style and isinstance(value, int | float) and ":" in node.value:
             return node.value
         return value
+
+
+#: No number in a campaign needs more than 64 bits; larger ones are refused before anything
+#: (pydantic, messages) turns them into text of thousands of digits.
+_MAX_INT_BITS = 64
+
+
+def _unreadable(node: yaml.ScalarNode, exc: Exception | None) -> str:
+    """What to say of a number or date YAML cannot turn into a value Clarion can use."""
+    written = node.value if len(node.value) <= 40 else node.value[:37] + "..."
+    if node.tag == _CORE + "timestamp":
+        return (
+            f"`{written}` is not a real date or time ({exc}). Write a date as YYYY-MM-DD, "
+            'e.g. 2022-07-04, and a time in quotes, e.g. "09:00".'
+        )
+    return (
+        f"`{written}` ({len(node.value):,} characters) is too large a number for a campaign. "
+        "Write a smaller number, or put it in double quotes if it is meant as text."
+    )
 
 
 def _bad_tag(tag: str) -> str:
