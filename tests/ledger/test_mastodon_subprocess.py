@@ -94,7 +94,7 @@ class Clarion(ClarionCLI):
     def start(self, minutes: int) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             [sys.executable, "-m", "clarion", *self.args(minutes)],
-            env=self.environment({"CLARION_MASTODON_TIMEOUT": "0.5"}),  # a send's lease: 1 s
+            env=self.environment({"CLARION_MASTODON_TIMEOUT": "1"}),  # a send's lease: 2 s
             cwd=self.folder,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

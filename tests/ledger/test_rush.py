@@ -199,13 +199,13 @@ def test_a_send_longer_than_its_lease_keeps_it_and_is_published_once(
     c.schedule(ONE_POST)
     key = "slow:images:mastodon"
     # 30 uploads of 200 ms before the post: a send of 6 s, each request well within its 1 s
-    # timeout; the send's lease is 1 s (the adapter's timeout said to be 0.5 s, and as much
+    # timeout; the send's lease is 2 s (the adapter's timeout said to be 1 s, and as much
     # again, or the run's --lease)
     env = {
         "CLARION_ADAPTERS": "*=tests.ledger.slow_fake:SlowUploadAdapter",
         "CLARION_FAKE_UPLOADS": "30",
         "CLARION_FAKE_TIMEOUT": "1",
-        "CLARION_MASTODON_TIMEOUT": "0.5",
+        "CLARION_MASTODON_TIMEOUT": "1",
     }
     first = c.start("run-due", "--pretend-now", NOW, "--lease", "1s", env=env)
     wait_until(lambda: c.states()[key] == "sending", 30, "the send to start")

@@ -284,8 +284,8 @@ def test_kill_9_mid_send_then_the_next_run_publishes_exactly_once(
 ) -> None:
     left, received, path = CRASHES[failpoint]
     clarion.schedule(WEEK)
-    # A send's lease is at least the adapter's timeout plus as much again: 1 s here.
-    crash = {"CLARION_FAILPOINTS": failpoint, "CLARION_MASTODON_TIMEOUT": "0.5"}
+    # A send's lease is at least the adapter's timeout plus as much again: 2 s here.
+    crash = {"CLARION_FAILPOINTS": failpoint, "CLARION_MASTODON_TIMEOUT": "1"}
     crashed = clarion.run_due(iso(T0), "--lease", "1s", env=crash)
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     assert clarion.states()[LAUNCH] == left
@@ -324,7 +324,7 @@ def test_a_run_pretending_to_be_in_2100_killed_mid_run_holds_its_claims_on_the_r
     """Leases are real-clock instants: a run acting as if in 2100 that dies leaves claims a
     person can settle as soon as the lease has run out, not in 2100."""
     clarion.schedule(FUTURE_WEEK)
-    crash = {"CLARION_FAILPOINTS": failpoint, "CLARION_MASTODON_TIMEOUT": "0.5"}
+    crash = {"CLARION_FAILPOINTS": failpoint, "CLARION_MASTODON_TIMEOUT": "1"}
     crashed = clarion.run_due("2100-07-04T08:00:00Z", "--lease", "1s", env=crash)
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr
     assert clarion.states()[LAUNCH] == ("claimed" if failpoint == "after-claim" else "sending")

@@ -291,7 +291,7 @@ def test_a_lost_answer_is_unconfirmed_then_reconcile_settles_it(
     clarion.schedule(TEXT)
     stub.slow_s = 4
     stub.fail("feed", fault)
-    first = clarion.run_due(0, CLARION_FACEBOOK_TIMEOUT="0.3")
+    first = clarion.run_due(0, CLARION_FACEBOOK_TIMEOUT="1")
     assert first.returncode == 1
     assert clarion.states() == {LAUNCH: "unconfirmed"}
     assert len(stub.posts()) == (1 if found else 0)

@@ -11,6 +11,7 @@ import click
 
 from clarion.cli.context import AppContext, pass_app
 from clarion.cli.options import output_format
+from clarion.durations import FIRST_YEAR, GRACE, LAST_YEAR, LEASE
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -36,11 +37,23 @@ class Instant(click.ParamType):  # type: ignore[type-arg,unused-ignore]
             self.fail(
                 f"{value!r} has no UTC offset; add Z or +01:00 so the instant is exact.", param, ctx
             )
+        if not FIRST_YEAR <= parsed.year <= LAST_YEAR:  # 9999 west of UTC would overflow
+            self.fail(
+                f"{value!r} is in the year {parsed.year}; give an instant from {FIRST_YEAR} to "
+                f"{LAST_YEAR}, like 2022-07-04T08:00:00Z.",
+                param,
+                ctx,
+            )
         return parsed.astimezone(dt.UTC)
 
 
 class Duration(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    """A duration such as 15m, within ``within`` (a :data:`clarion.durations.Range`)."""
+
     name = "DURATION"
+
+    def __init__(self, within: tuple[int, int, str]) -> None:
+        self.within = within
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from clarion.durations import parse_ms
@@ -48,7 +61,7 @@ class Duration(click.ParamType):  # type: ignore[type-arg,unused-ignore]
         if isinstance(value, int):
             return value
         try:
-            return parse_ms(str(value))
+            return parse_ms(str(value), self.within)
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
 
@@ -59,7 +72,7 @@ def run_options(func: F) -> F:
         [
             click.option(
                 "--grace",
-                type=Duration(),
+                type=Duration((*GRACE[:2], "`--grace`")),
                 help="How late a post may still go out "
                 "(overrides each campaign's `grace`; default 15m).",
             ),
@@ -70,7 +83,7 @@ def run_options(func: F) -> F:
             ),
             click.option(
                 "--lease",
-                type=Duration(),
+                type=Duration(LEASE),
                 default="5m",
                 show_default=True,
                 help="How long a claim holds before another run may take it over.",

@@ -138,10 +138,8 @@ class Adapter(ABC):
         unusable value is said (a warning) and the default kept: a run is not stopped for it."""
         try:
             seconds = self.env.timeout(platform)
-        except SettingsError:
-            variable = env_settings.platform_variable(platform, "timeout")
-            raw = self.env.get(variable, "")
-            log.warning("%s=%r is not a number of seconds; using %g", variable, raw, self.timeout_s)
+        except SettingsError as exc:
+            log.warning("%s; using %g", exc, self.timeout_s)
             return
         if seconds is not None:
             self.timeout_s = seconds

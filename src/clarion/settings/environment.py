@@ -70,15 +70,24 @@ def parse_flag(raw: str | None) -> bool:
     return bool(word) and word not in _OFF
 
 
+#: The range of a ``CLARION_<PLATFORM>_TIMEOUT``, in seconds: under a second no server answers
+#: reliably (every send would be unconfirmed); over ten minutes a run would seem to hang.
+TIMEOUT_SECONDS = (1.0, 600.0)
+
+
 def parse_seconds(variable: str, raw: str) -> float:
-    """A positive number of seconds; :class:`SettingsError` naming ``variable`` otherwise."""
+    """A number of seconds within :data:`TIMEOUT_SECONDS`; :class:`SettingsError` naming
+    ``variable`` otherwise (``inf``, ``nan``, negative numbers and words included)."""
+    least, most = TIMEOUT_SECONDS
+    shown = raw if len(raw) <= 40 else raw[:37] + "..."
     try:
         seconds = float(raw.strip())
     except ValueError:
-        seconds = 0.0
-    if not seconds > 0 or seconds == float("inf"):
+        seconds = float("nan")
+    if not least <= seconds <= most:  # also false for nan
         raise SettingsError(
-            f"{variable}={raw!r} is not a number of seconds; write a positive number such as 30"
+            f"{variable}={shown!r} is not a number of seconds from {least:g} to {most:g}; "
+            "write one such as 30 (the default)"
         )
     return seconds
 
@@ -271,7 +280,7 @@ class Environment(Mapping[str, str]):
 
     def timeout(self, platform: str) -> float | None:
         """``CLARION_<PLATFORM>_TIMEOUT`` in seconds; None when unset; :class:`SettingsError`
-        when it is not a positive number."""
+        when it is not a number from 1 to 600."""
         variable = platform_variable(platform, "timeout")
         raw = self._values.get(variable)
         return None if raw is None else parse_seconds(variable, raw)
