@@ -292,10 +292,19 @@ def test_the_checked_settings_name_every_bad_timeout() -> None:
     }
 
 
-def test_run_due_with_a_bad_timeout_says_so_and_never_crashes(tmp_path: Path) -> None:
-    clarion = ClarionCLI(tmp_path, {"CLARION_MASTODON_TIMEOUT": "inf"})
+@pytest.mark.parametrize("raw", ["inf", "0.5"])
+def test_run_due_with_a_bad_timeout_is_refused_naming_the_variable(
+    tmp_path: Path, raw: str
+) -> None:
+    clarion = ClarionCLI(tmp_path, {})
     (tmp_path / "week.yaml").write_text(week() + POST)
     assert clarion.run("schedule", str(tmp_path / "week.yaml")).returncode == 0
-    done = clarion.run("run-due", "--now", "2030-07-04T08:00:00Z", "-v", "--log-file", "-")
-    assert "Traceback" not in done.stderr
-    assert done.returncode in (0, 1), done.stderr
+    bad = {"CLARION_MASTODON_TIMEOUT": raw}
+    for args in (["--now", "2030-07-04T08:00:00Z"], ["--pretend-now", "2030-07-04T08:00:00Z"]):
+        done = clarion.run("run-due", *args, "--log-file", "-", env=bad)
+        assert done.returncode == 1, done.stderr
+        assert done.stderr == (
+            f"Error: CLARION_MASTODON_TIMEOUT='{raw}' is not a number of seconds from 1 to 600; "
+            "write one such as 30 (the default).\n"
+        )
+    assert clarion.states() == {"week:post-1:mastodon": "pending"}  # nothing was tried

@@ -185,7 +185,7 @@ def run_due_cmd(
         catch_up=catch_up,
         lease_ms=lease,
         workers=workers_setting(workers),
-        platforms=publishable(),
+        platforms=timeouts_checked(publishable()),
     )
     ledger = app.ledger()
     lock = None if (allow_overlap or dry_run) else _lock(ledger.db.where)
@@ -210,6 +210,22 @@ def run_due_cmd(
 
     after_run(rehearsal=opts.dry_run, stopped=bool(stop.exit_code))
     raise SystemExit(stop.exit_code or report.exit_code)
+
+
+def timeouts_checked(names: tuple[str, ...]) -> tuple[str, ...]:
+    """``names``, once every ``CLARION_<PLATFORM>_TIMEOUT`` of them is a number of seconds from
+    1 to 600; otherwise the run is refused, each bad variable named (as for CLARION_WORKERS)."""
+    from clarion.settings.environment import SettingsError, environ
+
+    snapshot, problems = environ(), []
+    for name in names:
+        try:
+            snapshot.timeout(name)
+        except SettingsError as exc:
+            problems += exc.problems
+    if problems:
+        raise click.ClickException("; ".join(problems) + ".")
+    return names
 
 
 def workers_setting(given: int | None) -> int:
@@ -379,7 +395,7 @@ def daemon_cmd(
         catch_up=catch_up,
         lease_ms=lease,
         workers=workers_setting(workers),
-        platforms=publishable(),
+        platforms=timeouts_checked(publishable()),
     )
 
     def one_run(stop: Callable[[], bool]) -> RunReport:
