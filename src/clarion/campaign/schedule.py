@@ -7,6 +7,7 @@ in the campaign's zone is an error, never a guess.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -165,24 +166,31 @@ def _quote_slots(
     assert quotes is not None
     day_numbers = quotes.days if quotes.days is not None else list(range(1, len(days) + 1))
     usable: set[int] = set()  # a set: a list made this quadratic in the campaign's length
+    twice: set[int] = set()
     for j, n in enumerate(day_numbers):
         if not 1 <= n <= len(days):
             problems.append(SlotProblem(("quotes", "days", j), _day_outside(n, days)))
         elif n in usable:
-            problems.append(SlotProblem(("quotes", "days", j), f"Day {n} is listed twice."))
+            if n not in twice:  # said once, however many times it is repeated
+                problems.append(SlotProblem(("quotes", "days", j), f"Day {n} is listed twice."))
+            twice.add(n)
         else:
             usable.add(n)
     times = sorted(set(quotes.times))
     if len(times) != len(quotes.times):
         problems.append(SlotProblem(("quotes", "times"), "A time is listed twice in `times`."))
-    free = [dt.datetime.combine(days[n - 1], t) for n in sorted(usable) for t in times]
+    # Only as many slots as there are quotes are made (a year of slots every minute is 527,040).
+    wanted = min(len(quotes.items), len(usable) * len(times))
+    slots_ = (dt.datetime.combine(days[n - 1], t) for n in sorted(usable) for t in times)
+    free = list(itertools.islice(slots_, wanted))
+    total = len(usable) * len(times)
     for k, item in enumerate(quotes.items):
         path: Path_ = ("quotes", "items", k)
         if k >= len(free):
             problems.append(
                 SlotProblem(
                     path,
-                    f"There are {len(quotes.items)} quotes but only {len(free)} quote slots "
+                    f"There are {len(quotes.items)} quotes but only {total} quote slots "
                     f"({len(usable)} days × {len(times)} times). Add `times` or `days`, "
                     "or move some quotes into `posts`.",
                 )
