@@ -83,7 +83,8 @@ WORDS = [
     "{start: 2000-01-01, end: 2100-12-31}", "{start: 9999-12-31, end: 9999-12-31}",
     "thread", "error", "required", '"#1d3557"',
     "1080x1080", "999999x1", "“smart quotes”", "café", "😀", "\u202e", "\x00", "{quote}",
-    "{name} {role}", "{0}", "{", "}}", "!!python/object:os.system", "!!binary aGk=",
+    "{name} {role}", "{0}", "{", "}}", '"{quote:>99999999999999999999}"', '"{quote!z}"',
+    '"{quote:{name}}"', '"{quote.__class__}"', "!!python/object:os.system", "!!binary aGk=",
     "!custom", "&a", "*a", "&b [*b]", "<<: *a", ">-", "|", "'", '"', "# comment",
 ]  # fmt: skip
 PUNCT = [": ", ":", "- ", "-", " ", "  ", "\t", "\n", "\n  ", "\n    ", "\n      ", ", ", "[", "]"]

@@ -142,6 +142,24 @@ def test_a_day_number_is_from_1_to_366(run: Run, day: str) -> None:
     assert "at most 366 days" in p.message
 
 
+@pytest.mark.parametrize(
+    "template",
+    ["{quote:>99999999999999999999}", "{quote:>100000000}", "{quote!z}", "{quote:{name}}"],
+)
+def test_a_template_with_a_format_spec_is_refused_not_run(run: Run, template: str) -> None:
+    text = week() + (
+        f"quotes:\n  template: '{template}'\n  times: ['09:00']\n  items:\n"
+        "    - {quote: a, name: b}\n"
+    )
+    started = time.perf_counter()
+    p = only(run(text))
+    assert time.perf_counter() - started < 1  # the 100-million-character text is never made
+    assert p.message == (
+        f"The template writes `{template}`; Clarion fills in only plain {{quote}}, {{name}} and "
+        "{role}. Remove what follows the name inside the braces."
+    )
+
+
 # --- the length of a campaign, and what it may make -------------------------------------------
 
 

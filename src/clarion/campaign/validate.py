@@ -185,7 +185,9 @@ def _check_template(c: Campaign, add: AddFn) -> None:
     if c.quotes is None:
         return
     try:
-        fields = {f for _, f, _, _ in string.Formatter().parse(c.quotes.template) if f is not None}
+        parsed = [
+            (f, spec, conv) for _, f, spec, conv in string.Formatter().parse(c.quotes.template)
+        ]
     except ValueError:
         add(
             ("quotes", "template"),
@@ -193,6 +195,16 @@ def _check_template(c: Campaign, add: AddFn) -> None:
             "{name} and {role}; write {{ or }} for a literal brace.",
         )
         return
+    fields = {f for f, _, _ in parsed if f is not None}
+    for f, spec, conv in parsed:
+        if f is not None and (spec or conv):  # {quote:>99999} would pad, {quote!z} cannot be
+            add(
+                ("quotes", "template"),
+                f"The template writes `{{{f}{'!' + conv if conv else ''}"
+                f"{':' + spec if spec else ''}}}`; Clarion fills in only plain {{quote}}, "
+                "{name} and {role}. Remove what follows the name inside the braces.",
+            )
+            return
     unknown = sorted(fields - {"quote", "name", "role"})
     if unknown:
         add(
