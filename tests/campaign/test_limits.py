@@ -326,3 +326,36 @@ def test_run_due_with_a_bad_timeout_is_refused_naming_the_variable(
             "write one such as 30 (the default).\n"
         )
     assert clarion.states() == {"week:post-1:mastodon": "pending"}  # nothing was tried
+
+
+# --- files a campaign names (quote cards) ----------------------------------------------------
+
+CARD = (
+    "quotes:\n  template: '{{quote}}'\n  times: ['09:00']\n  card:\n    {line}\n"
+    "  items:\n    - {{quote: a, name: b}}\n"
+)
+
+
+def test_a_font_that_is_a_pipe_is_refused_instead_of_waiting(run: Run, tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "font.ttf")
+    started = time.perf_counter()
+    p = only(run(week() + CARD.format(line="font: font.ttf")))
+    assert time.perf_counter() - started < 5
+    assert p.message == "`font.ttf` is not a file. Give the path of a .ttf or .otf file."
+
+
+def test_a_font_or_logo_too_large_is_refused_before_it_is_read(run: Run, tmp_path: Path) -> None:
+    from tests.conftest import png
+
+    with (tmp_path / "font.ttf").open("wb") as f:
+        f.write(b"\x00\x01\x00\x00")
+        f.truncate(100 * 1024**3)  # sparse: 100 GiB said
+    p = only(run(week() + CARD.format(line="font: font.ttf")))
+    assert "is 107,374,182,400 bytes, too large for a font (at most 67,108,864)" in p.message
+    with (tmp_path / "logo.png").open("wb") as f:
+        f.write(png())
+        f.truncate(50 * 1024**3)
+    p = only(run(week() + CARD.format(line="logo: logo.png")))
+    assert p.message == (
+        "The logo `logo.png` is 51200.0 MB; a logo may be at most 16.0 MB. Use a smaller image."
+    )

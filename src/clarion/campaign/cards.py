@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import stat
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
@@ -178,13 +179,37 @@ def _logo(folder: Path, written: str) -> Path:
             f"The logo `{written}` is {media.describe(mime)}; use a PNG, JPEG, GIF or WebP image.",
             "logo",
         )
+    size = logo.stat().st_size
+    if size > _MAX_LOGO_BYTES:
+        raise CardError(
+            f"The logo `{written}` is {media.human_size(size)}; a logo may be at most "
+            f"{media.human_size(_MAX_LOGO_BYTES)}. Use a smaller image.",
+            "logo",
+        )
     return logo
+
+
+#: The largest logo read (it is drawn a few hundred pixels wide).
+_MAX_LOGO_BYTES = 16 * 1024 * 1024
+#: The largest font file read (the largest CJK fonts are some 20 MB).
+_MAX_FONT_BYTES = 64 * 1024 * 1024
 
 
 def _font(folder: Path, written: str) -> Path:
     font = Path(written).expanduser()
     font = font if font.is_absolute() else folder / font
     try:
+        st = font.stat()
+        if not stat.S_ISREG(st.st_mode):  # a pipe would never answer, a device never end
+            raise CardError(
+                f"`{written}` is not a file. Give the path of a .ttf or .otf file.", "font"
+            )
+        if st.st_size > _MAX_FONT_BYTES:
+            raise CardError(
+                f"`{written}` is {st.st_size:,} bytes, too large for a font (at most "
+                f"{_MAX_FONT_BYTES:,}). Give the path of a .ttf or .otf file.",
+                "font",
+            )
         with font.open("rb") as fh:
             head = fh.read(4)
     except OSError as exc:
@@ -207,7 +232,8 @@ def _digest(file: Path) -> str:
     if at not in _DIGESTS:
         if len(_DIGESTS) > 256:  # a long-running process: forget old files
             _DIGESTS.clear()
-        _DIGESTS[at] = hashlib.sha256(file.read_bytes()).hexdigest()
+        with file.open("rb") as fh:  # in pieces: never the whole file in memory at once
+            _DIGESTS[at] = hashlib.file_digest(fh, "sha256").hexdigest()
     return _DIGESTS[at]
 
 
