@@ -210,7 +210,16 @@ def _fill(platform: type[Platform], words: list[str], tail: str, total: int) -> 
         def fits(k: int, rest: list[str] = rest, suffix: str = suffix) -> bool:
             return platform.check_length(" ".join(rest[:k]) + suffix).fits
 
-        lo, hi = 0, len(rest)  # largest k in [lo, hi] with fits(k); fits(0) assumed
+        # largest k in [lo, hi] with fits(k); fits(0) assumed. hi: only the words that could
+        # fit are tried (each space counts at least 1, and no text of more than _SLACK characters
+        # per unit fits), so each try stays short however long the text (900 KB took 27 s).
+        lo, hi, size = 0, 0, -1
+        budget = _SLACK * platform.max_length
+        for word in rest:
+            size += len(word) + 1
+            if size > budget or hi > platform.max_length:
+                break
+            hi += 1
         while lo < hi:
             mid = (lo + hi + 1) // 2
             if fits(mid):
@@ -226,7 +235,8 @@ def _fill(platform: type[Platform], words: list[str], tail: str, total: int) -> 
                 lo = _sentence_break(rest, lo)
             chunks.append(" ".join(rest[:lo]))
             rest = rest[lo:]
-        if len(chunks) > 200:
+        if len(chunks) > 200:  # the rest as one last part, too long: validation says so
+            chunks.append(" ".join(rest))  # (it was dropped: a text silently cut short)
             break
     return chunks
 
@@ -239,8 +249,13 @@ def _sentence_break(words: list[str], k: int) -> int:
     return k
 
 
+#: Characters per unit a platform counts beyond which a text never fits (a link counts 23 however
+#: long it is, but no link is this long): what splitting tries is bounded by it.
+_SLACK = 32
+
+
 def _longest_prefix(platform: type[Platform], word: str, suffix: str) -> int:
-    lo, hi = 1, len(word)
+    lo, hi = 1, min(len(word), _SLACK * platform.max_length)  # a 900 KB word took 5 s
     while lo < hi:
         mid = (lo + hi + 1) // 2
         if platform.check_length(word[:mid] + suffix).fits:

@@ -359,3 +359,29 @@ def test_a_font_or_logo_too_large_is_refused_before_it_is_read(run: Run, tmp_pat
     assert p.message == (
         "The logo `logo.png` is 51200.0 MB; a logo may be at most 16.0 MB. Use a smaller image."
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [" ".join(["Words.", "of", "a", "long", "text"] * 36_000), "x" * 900_000],
+    ids=["900 KB of words", "one word of 900 KB"],
+)
+def test_splitting_a_huge_text_into_a_thread_takes_no_time(run: Run, text: str) -> None:
+    """Splitting tries only what could fit in one part: 27 s and 5 s before."""
+    campaign = week().replace("[mastodon]", "[x, mastodon, bluesky]") + "overflow: thread\n"
+    run(campaign + POST)  # warm: the platforms' rules loaded
+    started = time.perf_counter()
+    result = run(campaign + f"posts:\n  - day: 1\n    time: '09:00'\n    text: {text}\n")
+    assert time.perf_counter() - started < 2
+    assert not result.ok  # more than 200 parts: refused in words, never cut short
+    assert all("Too long for" in p.message for p in result.problems)
+
+
+def test_a_text_too_long_for_200_parts_is_never_cut_short() -> None:
+    from clarion.planner import split
+    from clarion.platforms import get
+
+    mastodon = get("mastodon")
+    parts = split(mastodon, "word " * 40_000 + "end", "")
+    assert "end" in parts[-1]  # was: 201 parts, the rest of the text dropped without a word
+    assert not mastodon.check_length(parts[-1]).fits
