@@ -90,7 +90,8 @@ WORDS = [
     "thread", "error", "required", '"#1d3557"',
     "1080x1080", "999999x1", "“smart quotes”", "café", "😀", "\u202e", "\x00", "{quote}",
     "{name} {role}", "{0}", "{", "}}", '"{quote:>99999999999999999999}"', '"{quote!z}"',
-    '"{quote:{name}}"', '"{quote.__class__}"', "!!python/object:os.system", "!!binary aGk=",
+    '"{quote:{name}}"', '"{quote.__class__}"', '"media/a\\0b.png"', "Europe/London" * 2000,
+    "media/", "media", ".", "~/x.ttf", "!!python/object:os.system", "!!binary aGk=",
     "!custom", "&a", "*a", "&b [*b]", "<<: *a", ">-", "|", "'", '"', "# comment",
 ]  # fmt: skip
 PUNCT = [": ", ":", "- ", "-", " ", "  ", "\t", "\n", "\n  ", "\n    ", "\n      ", ", ", "[", "]"]

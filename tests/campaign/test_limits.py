@@ -385,3 +385,38 @@ def test_a_text_too_long_for_200_parts_is_never_cut_short() -> None:
     parts = split(mastodon, "word " * 40_000 + "end", "")
     assert "end" in parts[-1]  # was: 201 parts, the rest of the text dropped without a word
     assert not mastodon.check_length(parts[-1]).fits
+
+
+@pytest.mark.parametrize(
+    ("line", "words"),
+    [
+        (
+            "font: 'a\\0b.ttf'",
+            "The font's file name contains a NUL character (\\0). Write it again.",
+        ),
+        (
+            "logo: 'a\\0b.png'",
+            "`a\\0b.png` contains a NUL character (\\0), which no file name can.",
+        ),
+    ],
+)
+def test_a_nul_in_a_file_name_is_said_in_words(run: Run, line: str, words: str) -> None:
+    p = only(run(week() + CARD.format(line=line.replace("'", '"'))))
+    assert p.message.startswith(words)
+
+
+def test_a_nul_in_an_image_path_is_said_in_words(run: Run) -> None:
+    text = week() + (
+        "posts:\n  - day: 1\n    time: '09:00'\n    text: Hello\n"
+        '    images: [{path: "media/a\\0b.png", alt: A picture}]\n'
+    )
+    p = only(run(text))
+    assert p.message.startswith("`media/a\\0b.png` contains a NUL character (\\0)")
+
+
+@pytest.mark.parametrize(
+    "name", ["Europe/London" * 50_000, "Europe/London/../../etc", "Europe London"]
+)
+def test_a_time_zone_that_cannot_be_one_is_refused_in_words(run: Run, name: str) -> None:
+    p = only(run(week(zone=name) + POST))
+    assert "is not a time zone Clarion knows" in p.message

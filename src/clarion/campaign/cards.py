@@ -196,6 +196,10 @@ _MAX_FONT_BYTES = 64 * 1024 * 1024
 
 
 def _font(folder: Path, written: str) -> Path:
+    if "\0" in written:  # no file name holds one; os.stat would raise ValueError
+        raise CardError(
+            "The font's file name contains a NUL character (\\0). Write it again.", "font"
+        )
     font = Path(written).expanduser()
     font = font if font.is_absolute() else folder / font
     try:

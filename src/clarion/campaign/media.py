@@ -43,6 +43,12 @@ class MediaError(ValueError):
 
 def resolve(folder: Path, written: str) -> Path:
     """The file ``written`` names, which must stay inside ``folder`` (the campaign's folder)."""
+    if "\0" in written:  # no file name holds one; os.path would raise ValueError
+        shown = written.replace("\0", "\\0")
+        raise MediaError(
+            f"`{shown}` contains a NUL character (\\0), which no file name can. Write the "
+            "image's file name again."
+        )
     if PurePosixPath(written).is_absolute() or PureWindowsPath(written).is_absolute():
         raise MediaError(
             f"`{written}` is an absolute path. Put the image in the campaign's folder "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,12 +24,17 @@ class LocalTimeError(ValueError):
 
 def zone(name: str) -> ZoneInfo:
     """The zone called ``name``; :class:`ZoneInfoNotFoundError` for unknown names."""
-    if not name or name.startswith(("/", ".")) or ".." in name:
+    if not _ZONE_NAME.fullmatch(name) or ".." in name:
         raise ZoneInfoNotFoundError(name)
     try:
         return ZoneInfo(name)
-    except (ValueError, OSError) as exc:  # malformed keys
+    except (ValueError, OSError, RecursionError) as exc:  # malformed keys
         raise ZoneInfoNotFoundError(name) from exc
+
+
+#: What an IANA zone name may look like ("America/Argentina/Buenos_Aires", "Etc/GMT+12"): never
+#: a path, never long (a 650 KB name sent zoneinfo into a RecursionError).
+_ZONE_NAME = re.compile(r"[A-Za-z0-9_+-]{1,40}(/[A-Za-z0-9_+-]{1,40}){0,3}")
 
 
 def to_utc(local: dt.datetime, tz: ZoneInfo) -> dt.datetime:
