@@ -420,3 +420,9 @@ def test_a_nul_in_an_image_path_is_said_in_words(run: Run) -> None:
 def test_a_time_zone_that_cannot_be_one_is_refused_in_words(run: Run, name: str) -> None:
     p = only(run(week(zone=name) + POST))
     assert "is not a time zone Clarion knows" in p.message
+
+
+@pytest.mark.parametrize("raw", ["9" * 5000, "²", "0", "257", "-1", "1.5"])
+def test_clarion_workers_out_of_range_is_refused_in_words(raw: str) -> None:
+    with pytest.raises(SettingsError, match=r"^CLARION_WORKERS='.{1,40}' is not a number of sends"):
+        _ = environ({"CLARION_WORKERS": raw}).workers

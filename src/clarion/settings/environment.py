@@ -158,6 +158,7 @@ def parse_digest_at(raw: str | None) -> tuple[int, int, str | None] | None:
 WORKERS = "CLARION_WORKERS"
 DEFAULT_WORKERS = 64
 MAX_WORKERS = 256
+_WORKERS = re.compile(r"[0-9]{1,6}")
 
 
 def parse_workers(raw: str | None) -> int:
@@ -165,9 +166,11 @@ def parse_workers(raw: str | None) -> int:
     text = (raw or "").strip()
     if not text:
         return DEFAULT_WORKERS
-    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+    # ASCII digits, few of them: "²".isdigit() is true and int() of 5,000 digits raises
+    if not _WORKERS.fullmatch(text) or not 1 <= int(text) <= MAX_WORKERS:
+        shown = raw if len(raw) <= 40 else raw[:37] + "..."
         raise SettingsError(
-            f"{WORKERS}={raw!r} is not a number of sends at once; write a whole number from 1 "
+            f"{WORKERS}={shown!r} is not a number of sends at once; write a whole number from 1 "
             f"to {MAX_WORKERS}, such as {DEFAULT_WORKERS} (the default)"
         )
     return int(text)
