@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 import click
 
 from clarion.cli.context import AppContext, pass_app
-from clarion.cli.options import output_format
-from clarion.cli.run import Instant
+from clarion.cli.options import Instant, output_format
 
 if TYPE_CHECKING:
     import datetime as dt

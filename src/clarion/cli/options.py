@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -10,6 +11,7 @@ import click
 
 from clarion.cli.files import CAMPAIGN_SUFFIXES
 from clarion.cli.files import campaign_files as complete
+from clarion.durations import FIRST_YEAR, LAST_YEAR
 
 if TYPE_CHECKING:
     from click.shell_completion import CompletionItem
@@ -61,3 +63,48 @@ def expand(files: tuple[Path, ...]) -> tuple[list[Path], list[str]]:
         else:
             paths.append(f)
     return paths, [str(p) for p in paths]
+
+
+class Instant(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    name = "ISO-INSTANT"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(
+                f"{value!r} is not an ISO 8601 instant like 2022-07-04T08:00:00Z.", param, ctx
+            )
+        if parsed.tzinfo is None:
+            self.fail(
+                f"{value!r} has no UTC offset; add Z or +01:00 so the instant is exact.", param, ctx
+            )
+        if not FIRST_YEAR <= parsed.year <= LAST_YEAR:  # 9999 west of UTC would overflow
+            self.fail(
+                f"{value!r} is in the year {parsed.year}; give an instant from {FIRST_YEAR} to "
+                f"{LAST_YEAR}, like 2022-07-04T08:00:00Z.",
+                param,
+                ctx,
+            )
+        return parsed.astimezone(dt.UTC)
+
+
+class Duration(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    """A duration such as 15m, within ``within`` (a :data:`clarion.durations.Range`)."""
+
+    name = "DURATION"
+
+    def __init__(self, within: tuple[int, int, str]) -> None:
+        self.within = within
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from clarion.durations import parse_ms
+
+        if isinstance(value, int):
+            return value
+        try:
+            return parse_ms(str(value), self.within)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)

@@ -168,7 +168,7 @@ def parse_workers(raw: str | None) -> int:
         return DEFAULT_WORKERS
     # ASCII digits, few of them: "²".isdigit() is true and int() of 5,000 digits raises
     if not _WORKERS.fullmatch(text) or not 1 <= int(text) <= MAX_WORKERS:
-        shown = raw if len(raw) <= 40 else raw[:37] + "..."
+        shown = text if len(text) <= 40 else text[:37] + "..."
         raise SettingsError(
             f"{WORKERS}={shown!r} is not a number of sends at once; write a whole number from 1 "
             f"to {MAX_WORKERS}, such as {DEFAULT_WORKERS} (the default)"
