@@ -84,7 +84,11 @@ def _check_one(job: _Job) -> _FileResult:
     if loaded is None:
         return _FileResult(None, [], {}, problems, [], None)
     deliveries, fits, problems = check(loaded, job.prepare)
-    warnings = past(loaded, deliveries, job.now) if not problems else []
+    warnings: list[Problem] = []
+    if not problems:
+        warnings = past(loaded, deliveries, job.now) + validate.photo_notes(
+            loaded, limits.for_account
+        )
     slug_at = loaded.source.at(("slug",), "", key=True)
     # Positions are no longer needed once checked: drop them (cheaper to send between processes).
     stripped = loaded._replace(source=loaded.source._replace(smap=SourceMap()))

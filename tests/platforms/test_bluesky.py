@@ -308,7 +308,11 @@ def test_limits() -> None:
         300,
         3000,
     )
-    assert (Bluesky.max_images, Bluesky.max_image_bytes) == (4, 2_000_000)
+    assert (Bluesky.max_images, Bluesky.max_image_bytes, Bluesky.max_image_side) == (
+        4,
+        1_000_000,
+        2000,
+    )
     assert Bluesky.image_types == {"image/jpeg", "image/png", "image/webp", "image/gif"}
     assert (Bluesky.supports_alt_text, Bluesky.max_alt_length, Bluesky.supports_threads) == (
         True,

@@ -14,7 +14,7 @@ from clarion.cli.context import AppContext, pass_app
 from clarion.cli.options import campaign_files, output_format
 
 if TYPE_CHECKING:
-    from clarion.delivery import Delivery
+    from clarion.delivery import Delivery, Media
     from clarion.planner import Fit
     from clarion.render.seen import Ledgered
 
@@ -142,11 +142,22 @@ def as_json(d: Delivery, fit: Fit, state: str | None) -> dict[str, Any]:
         "text": d.text,
         "length": fit.length,
         "limit": fit.limit,
-        "images": [{"path": m.path, "alt": m.alt} for m in d.media],
+        "images": [{"path": m.path, "alt": m.alt, "sent": _sent(d, m)} for m in d.media],
         "thread_index": d.thread_index,
         "reply_to": d.reply_to,
         "state": state,
     }
+
+
+def _sent(d: Delivery, m: Media) -> dict[str, Any] | None:
+    """The image as the platform is sent it (prepared: upright, without its location, within
+    the platform's limits): its file, sha256, bytes, width, height, type and what was done."""
+    from clarion.platforms import images, limits
+
+    try:
+        return images.prepare(m.file, limits.for_account(d.platform, d.account), m.sha256).as_json()
+    except (OSError, ValueError, LookupError):
+        return None
 
 
 def _requests(chosen: list[Delivery]) -> dict[str, Any]:
@@ -167,6 +178,7 @@ def _requests(chosen: list[Delivery]) -> dict[str, Any]:
                 "account": request.account,
                 "due": request.due,
                 "payload": request.payload,
+                **({"images": list(request.images)} if request.images else {}),
             }
         )
     return {"version": 1, "requests": out}

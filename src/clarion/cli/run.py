@@ -284,6 +284,7 @@ def print_report(app: AppContext, report: RunReport, fmt: str, opts: RunOptions)
                             "account": q.account,
                             "due": q.due,
                             "payload": q.payload,
+                            **({"images": list(q.images)} if q.images else {}),
                         }
                         for q in report.dry_run
                     ],

@@ -1,6 +1,8 @@
 """What is checked again just before a delivery is sent: its images are still there, still
 inside the campaign's folder (a file swapped for a link since scheduling is refused), still the
-same file with the same bytes. Nothing is sent when any of that fails."""
+same file with the same bytes (the original's hash: what was approved), and can be prepared for
+its platform (:mod:`clarion.platforms.images`: what the adapter then sends). Nothing is sent when
+any of that fails."""
 
 from __future__ import annotations
 
@@ -39,4 +41,23 @@ def before_send(d: Delivery, folder: Path | None) -> str | None:
                 f"`{image.path}` has changed since the campaign was scheduled (nothing was "
                 "sent); run `clarion schedule` again to check it"
             )
+    return _preparable(d)
+
+
+def _preparable(d: Delivery) -> str | None:
+    """Why one of ``d``'s images cannot be made fit for its platform, or None."""
+    from clarion import platforms
+    from clarion.platforms import images, limits
+
+    try:
+        platform = limits.for_account(d.platform, d.account)
+    except platforms.UnknownPlatformError:
+        return None
+    for image in d.media:
+        try:
+            images.prepare(image.file, platform, image.sha256 or None)
+        except images.ImageError as exc:
+            return f"`{image.path}` cannot be sent to {platform.label}: {exc} (nothing was sent)"
+        except OSError as exc:
+            return f"Clarion could not read `{image.path}`: {exc.strerror} (nothing was sent)"
     return None

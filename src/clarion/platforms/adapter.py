@@ -61,6 +61,11 @@ class Request:
     #: request; None before its first send. An adapter's reconcile may use it (Mastodon honours
     #: an Idempotency-Key for an hour after the status it made).
     first_sent_ms: int | None = None
+    #: Each image as sent, once prepared for the platform (:mod:`clarion.platforms.images`):
+    #: ``path`` as the campaign names it, the prepared ``file``, its ``sha256``, ``bytes``,
+    #: ``width``, ``height``, ``mime`` and what was ``done`` to the original (not part of the
+    #: platform's request; shown by the preview and dry runs).
+    images: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,9 +185,60 @@ class Adapter(ABC):
     def build(self, d: Delivery, reply_to_id: str | None = None) -> Request:
         """The exact request for ``d``, without sending anything: what the preview, the dry run
         and the engine all use. ``reply_to_id``: the platform's id of the post ``d`` answers, once
-        that is published (before then a reply shows a ``<id of KEY>`` placeholder)."""
-        payload = self.payload(d, reply_to_id)
-        return Request(self.platform_name, self.account, d.key, payload, due=d.at.isoformat())
+        that is published (before then a reply shows a ``<id of KEY>`` placeholder).
+
+        Its images are prepared for the platform here (:func:`clarion.platforms.images.prepare`:
+        upright, without personal metadata, within the platform's limits), so the payload names
+        the prepared files: what the preview shows is what is sent."""
+        sent, images = self.prepared(d)
+        payload = self.payload(sent, reply_to_id)
+        return Request(
+            self.platform_name,
+            self.account,
+            d.key,
+            payload,
+            due=d.at.isoformat(),
+            images=images,
+        )
+
+    def descriptor(self) -> type[Platform]:
+        """The platform with this account's server limits, when ``accounts check`` read them."""
+        from clarion import platforms
+        from clarion.platforms import limits
+
+        try:
+            return limits.for_account(self.platform_name, self.account)
+        except platforms.UnknownPlatformError:
+            own: type[Platform] = getattr(self, "_platform", None) or self.platform
+            return own
+
+    def prepared(self, d: Delivery) -> tuple[Delivery, tuple[dict[str, Any], ...]]:
+        """``d`` with each image replaced by the file prepared for this platform, and what each
+        prepared image is. An image that cannot be read or prepared is left as it is: validation
+        and the engine's last check (:mod:`clarion.engine.checks`) refuse it first."""
+        if not d.media:
+            return d, ()
+        from dataclasses import replace
+
+        from clarion.delivery import Media
+        from clarion.platforms import images
+
+        platform = self.descriptor()
+        media: list[Media] = []
+        shown: list[dict[str, Any]] = []
+        for m in d.media:
+            try:
+                p = images.prepare(m.file, platform, m.sha256 or None)
+            except (OSError, images.ImageError) as exc:
+                log.warning(
+                    "%s: %s could not be prepared for %s: %s", d.key, m.path, platform.label, exc
+                )
+                media.append(m)
+                continue
+            media.append(Media(m.path, m.alt, p.file, p.sha256))
+            shown.append({"path": m.path, **p.as_json()})
+        content = replace(d.content, media=tuple(media))
+        return replace(d, content=content), tuple(shown)
 
     @property
     def platform_name(self) -> str:

@@ -189,6 +189,11 @@ class Platform:
     max_image_bytes: ClassVar[int]
     #: Image MIME types the platform accepts.
     image_types: ClassVar[frozenset[str]]
+    #: Most pixels (width × height) an image is sent with; larger photos are scaled down to fit
+    #: (:mod:`clarion.platforms.images`). None: no limit.
+    max_image_pixels: ClassVar[int | None] = None
+    #: Longest side, in pixels, an image is sent with (larger ones are scaled down); None: none.
+    max_image_side: ClassVar[int | None] = None
     #: Whether the platform shows alt text for images.
     supports_alt_text: ClassVar[bool] = True
     #: Longest alt text the platform accepts, in characters.

@@ -26,6 +26,7 @@ KNOWN = (
     "max_length",
     "max_images",
     "max_image_bytes",
+    "max_image_pixels",
     "image_types",
     "max_alt_length",
     "url_length",

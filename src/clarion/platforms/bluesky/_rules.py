@@ -45,7 +45,12 @@ class Bluesky(Platform):
     #: The second limit on a post's text, in UTF-8 bytes.
     max_bytes: ClassVar[int] = 3000
     max_images = 4
-    max_image_bytes = 2_000_000
+    # An image blob may have at most 1,000,000 bytes and 2,000 × 2,000 pixels: the lexicon
+    # app.bsky.embed.images (bluesky-social/atproto lexicons/app/bsky/embed/images.json:
+    # "maxSize": 1000000, "maxWidth"/"maxHeight": 2000), and Bluesky's own app resizes every
+    # photo to fit POST_IMG_MAX = {width: 2000, height: 2000, size: 1000000} before uploading.
+    max_image_bytes = 1_000_000
+    max_image_side = 2000
     image_types = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
     supports_alt_text = True
     max_alt_length = 2000

@@ -46,6 +46,9 @@ class Facebook(Platform):
     max_length = 63_206
     length_unit = "characters"
     max_images = 10
+    # "We recommend uploading photos under 4MB" (JPEG, BMP, PNG, GIF, TIFF; a PNG over 1 MB
+    # "may appear pixelated"): https://developers.facebook.com/docs/graph-api/photo-uploads,
+    # checked 2026-12-03. Facebook documents no pixel limit and resizes photos itself.
     max_image_bytes = 4 * 1024 * 1024
     image_types = frozenset(
         {"image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp", "image/tiff"}

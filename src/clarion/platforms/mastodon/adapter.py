@@ -302,6 +302,7 @@ def _remember_server_limits(client: Any, account: str, base_url: str) -> dict[st
         "max_images": statuses.get("max_media_attachments"),
         "url_length": statuses.get("characters_reserved_per_url"),
         "max_image_bytes": media.get("image_size_limit"),
+        "max_image_pixels": media.get("image_matrix_limit"),
         "max_alt_length": media.get("description_limit"),
         "image_types": [
             t for t in media.get("supported_mime_types") or [] if t.startswith("image/")

@@ -65,7 +65,14 @@ class Mastodon(Platform):
     max_length = 500
     length_unit = "characters"
     max_images = 4
+    # Mastodon 4.2 and later (mastodon/mastodon app/models/media_attachment.rb): IMAGE_LIMIT =
+    # 16.megabytes, and the original is kept at most 8,294,400 pixels (3840 × 2160; IMAGE_STYLES
+    # original "pixels"), larger ones being scaled down by the server; it refuses images over
+    # Attachmentable::MAX_MATRIX_LIMIT (33,177,600 px, what /api/v2/instance reports as
+    # configuration.media_attachments.image_matrix_limit). A server sets its own: ``accounts
+    # check`` reads image_size_limit and image_matrix_limit (see :meth:`with_limits`).
     max_image_bytes = 16 * 1024 * 1024
+    max_image_pixels = 8_294_400
     image_types = frozenset(
         {
             "image/jpeg",
@@ -110,6 +117,7 @@ class Mastodon(Platform):
         max_length: int | None = None,
         max_images: int | None = None,
         max_image_bytes: int | None = None,
+        max_image_pixels: int | None = None,
         image_types: Iterable[str] | None = None,
         max_alt_length: int | None = None,
         url_length: int | None = None,
@@ -120,6 +128,11 @@ class Mastodon(Platform):
             "max_length": max_length,
             "max_images": max_images,
             "max_image_bytes": max_image_bytes,
+            # the server's refusal limit; photos are still sent at most the stock pixels, which
+            # is all Mastodon keeps
+            "max_image_pixels": None
+            if max_image_pixels is None or cls.max_image_pixels is None
+            else min(max_image_pixels, cls.max_image_pixels),
             "image_types": None if image_types is None else frozenset(image_types),
             "max_alt_length": max_alt_length,
             "url_length": url_length,

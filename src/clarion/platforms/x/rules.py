@@ -166,7 +166,12 @@ class X(Platform):
     max_length = MAX_WEIGHTED_LENGTH
     length_unit = "weighted characters"
     max_images = 4
+    # Images: at most 5 MB, JPG, PNG, GIF or WEBP (https://docs.x.com/x-api/media/quickstart/
+    # best-practices, "Image specifications", checked 2026-12-03). X documents no pixel limit;
+    # it keeps an image's largest version at 4,096 px on its longest side ("4096x4096"), so
+    # more pixels than that would be sent only to be thrown away.
     max_image_bytes = 5 * 1024 * 1024
+    max_image_side = 4096
     image_types = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
     supports_alt_text = True
     max_alt_length = 1000

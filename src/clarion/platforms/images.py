@@ -1,0 +1,482 @@
+"""Photos fixed for each platform: the one step from an image file to the bytes a platform gets.
+
+:func:`prepare` takes the original file (what the campaign names, what was signed off) and a
+platform's descriptor (its :attr:`~Platform.max_image_bytes`, :attr:`~Platform.max_image_pixels`,
+:attr:`~Platform.max_image_side` and :attr:`~Platform.image_types`) and gives a
+:class:`Prepared`: the file to send, its SHA-256, size, pixel size and type, and what was done to
+it in words. Validation says what will be done, the preview shows the prepared file's size and
+hash, and every adapter sends it (:meth:`clarion.platforms.adapter.Adapter.build` applies it),
+so what people see is what is sent.
+
+What is done, with Pillow:
+
+* the camera's orientation (EXIF) is applied, so the photo is sent upright;
+* every photo's personal metadata is removed: GPS location, camera and owner details, dates,
+  comments, XMP and IPTC (photos often show service users). Only the colour profile is kept;
+* a photo over the platform's pixel limits is scaled down to fit;
+* a photo over its byte limit is saved again as JPEG at a lower quality (90, 85, ... 40) until
+  it fits, and scaled down further if even that is not enough;
+* a type the platform refuses (WebP, BMP, TIFF, or HEIC where Pillow can read it) becomes JPEG,
+  or PNG when it has transparent parts; a PNG with transparency stays PNG.
+
+An image that already fits, upright, with no metadata, is sent untouched (the original file). A
+JPEG that only loses its metadata is saved with its own quantisation tables (Pillow's "keep"), so
+it loses next to nothing. The output is deterministic: the same file and limits give the same
+bytes. Prepared files are kept in Clarion's cache folder (``$XDG_CACHE_HOME/clarion/images``),
+named by the original's hash, the platform and its limits; they can be deleted at any time.
+
+Pillow is imported only when an image has to be looked at: a cache hit needs none.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from clarion import folders
+from clarion.platforms.base import Platform
+
+if TYPE_CHECKING:
+    from PIL import Image as PILImage
+
+#: Bump when what :func:`prepare` makes changes: files prepared by another version are not used.
+VERSION = 1
+
+#: JPEG qualities tried, best first, until the file fits the platform's byte limit.
+QUALITIES = (90, 85, 80, 75, 70, 65, 60, 55, 50, 45, 40)
+
+#: Pillow's format names -> MIME types (MPO is the JPEG some phones write, with a second frame).
+_MIME = {
+    "JPEG": "image/jpeg",
+    "MPO": "image/jpeg",
+    "PNG": "image/png",
+    "GIF": "image/gif",
+    "WEBP": "image/webp",
+    "BMP": "image/bmp",
+    "TIFF": "image/tiff",
+    "HEIF": "image/heic",
+    "AVIF": "image/avif",
+}
+_NAMES = {
+    "image/jpeg": "JPEG",
+    "image/png": "PNG",
+    "image/gif": "GIF",
+    "image/webp": "WebP",
+    "image/bmp": "BMP",
+    "image/tiff": "TIFF",
+    "image/heic": "HEIC",
+    "image/avif": "AVIF",
+}
+#: What Pillow reads into ``info`` that is not personal: kept, or not worth a new file.
+_HARMLESS = frozenset(
+    {
+        "dpi",
+        "jfif",
+        "jfif_version",
+        "jfif_unit",
+        "jfif_density",
+        "adobe",
+        "adobe_transform",
+        "progressive",
+        "progression",
+        "icc_profile",
+        "gamma",
+        "transparency",
+        "interlace",
+        "srgb",
+        "chromaticity",
+        "aspect",
+        "background",
+        "duration",
+        "loop",
+        "version",
+        "extension",
+        "compression",
+        "mp",
+        "mpoffset",
+        "mpinfo",
+    }
+)
+_GPS_IFD = 0x8825
+_ORIENTATION = 0x0112
+
+
+class ImageError(ValueError):
+    """An image that cannot be made fit for a platform; the message says why, in plain words."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """The image a platform is sent, and what was done to the original to make it."""
+
+    #: The file to send (the original itself when nothing had to be done).
+    file: str
+    sha256: str
+    bytes: int
+    width: int
+    height: int
+    mime: str
+    #: What was done, in words ("resized from 4,032 × 3,024 to 2,000 × 1,500"); empty: nothing.
+    done: tuple[str, ...]
+    original_bytes: int
+    original_width: int
+    original_height: int
+    #: Scaled down, converted to another type, or saved again at a lower quality: what a person
+    #: would notice (removing metadata alone is not).
+    changed: bool = False
+    #: The original carried a GPS location (removed).
+    had_location: bool = False
+
+    @property
+    def untouched(self) -> bool:
+        return not self.done
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "bytes": self.bytes,
+            "width": self.width,
+            "height": self.height,
+            "mime": self.mime,
+            "done": list(self.done),
+        }
+
+
+def limits_key(platform: type[Platform]) -> str:
+    """The limits a prepared file depends on, as text (part of its cache name)."""
+    return json.dumps(
+        [
+            VERSION,
+            platform.name,
+            platform.max_image_bytes,
+            platform.max_image_pixels,
+            platform.max_image_side,
+            sorted(platform.image_types),
+        ],
+        separators=(",", ":"),
+    )
+
+
+def folder() -> Path:
+    return folders.cache() / "images"
+
+
+def sha256_of(file: str | Path) -> str:
+    return hashlib.sha256(Path(file).read_bytes()).hexdigest()
+
+
+def prepare(file: str | Path, platform: type[Platform], sha256: str | None = None) -> Prepared:
+    """The image ``platform`` is sent for the original ``file`` (see the module's words).
+    ``sha256``: the original's hash when known. :class:`ImageError` when it cannot be made fit;
+    :class:`OSError` when the file cannot be read."""
+    original = Path(file)
+    data = original.read_bytes()
+    digest = sha256 or hashlib.sha256(data).hexdigest()
+    key = hashlib.sha256(f"{digest}:{limits_key(platform)}".encode()).hexdigest()[:32]
+    found = _cached(key, original)
+    if found is not None:
+        return found
+    made, payload = _make(original, data, digest, platform)
+    if payload is not None:
+        made = _store(key, original, made, payload)
+    _remember(key, made)
+    return made
+
+
+# --- the cache -------------------------------------------------------------------------------
+
+
+def _meta(key: str) -> Path:
+    return folder() / key / "prepared.json"
+
+
+def _cached(key: str, original: Path) -> Prepared | None:
+    try:
+        data = json.loads(_meta(key).read_text(encoding="utf-8"))
+        fields = {**data, "done": tuple(data["done"])}
+        found = Prepared(**fields)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if found.untouched:
+        return Prepared(**{**fields, "file": str(original)})
+    try:
+        if sha256_of(found.file) != found.sha256:
+            return None
+    except OSError:
+        return None
+    return found
+
+
+def _store(key: str, original: Path, made: Prepared, payload: bytes) -> Prepared:
+    """Write the prepared bytes into the cache (atomically): ``<key>/<original's name>.<ext>``,
+    so platforms that show a file name show the one people gave it."""
+    ext = ".png" if made.mime == "image/png" else ".jpg"
+    target = folder() / key / (original.stem[:80] + ext)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(payload)
+    tmp.replace(target)
+    return Prepared(**{**asdict(made), "file": str(target)})
+
+
+def _remember(key: str, made: Prepared) -> None:
+    meta = _meta(key)
+    try:
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        tmp = meta.with_name(f".prepared.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(asdict(made), sort_keys=True), encoding="utf-8")
+        tmp.replace(meta)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+
+
+# --- the work --------------------------------------------------------------------------------
+
+
+def _fit(width: int, height: int, platform: type[Platform]) -> tuple[int, int]:
+    """The largest size of the same shape within the platform's pixel limits."""
+    scale = 1.0
+    side = platform.max_image_side
+    if side and max(width, height) > side:
+        scale = min(scale, side / max(width, height))
+    pixels = platform.max_image_pixels
+    if pixels and width * height * scale * scale > pixels:
+        scale = min(scale, (pixels / (width * height)) ** 0.5)
+    if scale >= 1.0:
+        return width, height
+    w, h = max(1, int(width * scale)), max(1, int(height * scale))
+    while (side and max(w, h) > side) or (pixels and w * h > pixels):
+        w, h = max(1, w - 1), max(1, h - 1)
+    return w, h
+
+
+def _personal(im: PILImage.Image) -> tuple[bool, bool]:
+    """(it carries metadata to remove, it carries a GPS location)."""
+    exif = im.getexif()
+    located = bool(exif.get_ifd(_GPS_IFD)) if _GPS_IFD in exif else False
+    tags = {k for k in exif if k != _ORIENTATION}
+    other = set(im.info) - _HARMLESS - {"exif"}
+    text = bool(getattr(im, "text", None)) if im.format == "PNG" else False
+    return bool(tags or other or text), located
+
+
+def _open(data: bytes) -> PILImage.Image:
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        import pillow_heif  # type: ignore[import-not-found]  # (only when installed)
+
+        pillow_heif.register_heif_opener()
+    except ImportError:
+        pass
+    try:
+        return Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError:
+        raise ImageError("it has far too many pixels to be a photo") from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise ImageError("Clarion cannot read it as an image (the file may be damaged)") from None
+
+
+def _make(
+    original: Path, data: bytes, digest: str, platform: type[Platform]
+) -> tuple[Prepared, bytes | None]:
+    """The prepared image, and its bytes when they are not the original's."""
+    im = _open(data)
+    mime = _MIME.get(im.format or "", f"image/{(im.format or 'unknown').lower()}")
+    width, height = im.size
+    orientation = im.getexif().get(_ORIENTATION, 1)
+    upright = (height, width) if orientation in (5, 6, 7, 8) else (width, height)
+    target = _fit(*upright, platform)
+    personal, located = _personal(im)
+    animated = getattr(im, "is_animated", False) and mime != "image/jpeg"
+    fits = (
+        mime in platform.image_types
+        and len(data) <= platform.max_image_bytes
+        and target == upright
+        and orientation == 1
+    )
+    base: dict[str, Any] = {
+        "original_bytes": len(data),
+        "original_width": upright[0],
+        "original_height": upright[1],
+        "had_location": located,
+    }
+    if fits and (not personal or animated):
+        kept = Prepared(str(original), digest, len(data), width, height, mime, (), **base)
+        return kept, None
+    if animated:
+        raise ImageError(
+            f"it is an animated {_NAMES.get(mime, mime)}, which Clarion does not resize or "
+            "convert; make it smaller yourself, or use a still image"
+        )
+    payload, out_mime, quality, size = _encode(im, mime, orientation, target, platform)
+    done: list[str] = []
+    if orientation != 1:
+        done.append("turned upright (as the camera recorded)")
+    if size != upright:
+        done.append(f"resized from {upright[0]:,} × {upright[1]:,} to {size[0]:,} × {size[1]:,}")
+    if out_mime != mime:
+        done.append(f"converted from {_NAMES.get(mime, mime)} to {_NAMES.get(out_mime, out_mime)}")
+    if quality is not None:
+        done.append(f"saved as JPEG at quality {quality}")
+    if personal or located:
+        done.append(
+            "its location (GPS) and camera details removed" if located else "its metadata removed"
+        )
+    made = Prepared(
+        str(original),
+        hashlib.sha256(payload).hexdigest(),
+        len(payload),
+        size[0],
+        size[1],
+        out_mime,
+        tuple(done),
+        **base,
+        changed=size != upright or out_mime != mime or quality is not None,
+    )
+    return made, payload
+
+
+def _encode(
+    im: PILImage.Image,
+    mime: str,
+    orientation: int,
+    target: tuple[int, int],
+    platform: type[Platform],
+) -> tuple[bytes, str, int | None, tuple[int, int]]:
+    """(bytes, their type, the JPEG quality chosen or None when the original's was kept, size)."""
+    from PIL import Image, ImageOps, JpegImagePlugin
+
+    limit = platform.max_image_bytes
+    icc = im.info.get("icc_profile")
+    keep: dict[str, Any] = {}
+    if mime == "image/jpeg":
+        keep = {
+            "qtables": im.quantization,  # type: ignore[attr-defined]
+            "subsampling": JpegImagePlugin.get_sampling(im),
+        }
+        w, h = target if orientation not in (5, 6, 7, 8) else (target[1], target[0])
+        if w * 2 <= im.size[0] and h * 2 <= im.size[1]:
+            # decode at a DCT scale no smaller than needed (much faster), then resize
+            im.draft("RGB", (w, h))
+    upright = ImageOps.exif_transpose(im)
+    assert upright is not None
+    alpha = upright.mode in ("RGBA", "LA", "PA") or (
+        upright.mode == "P" and "transparency" in upright.info
+    )
+    png_ok = "image/png" in platform.image_types
+    jpeg_ok = "image/jpeg" in platform.image_types
+    if not (png_ok or jpeg_ok):
+        raise ImageError(f"{platform.label} takes neither JPEG nor PNG")
+    as_png = ((mime == "image/png" or alpha) and png_ok) or not jpeg_ok
+    size = target
+    while True:
+        frame = upright if upright.size == size else upright.resize(size, Image.Resampling.LANCZOS)
+        if as_png:
+            payload = _png(frame, icc)
+            if len(payload) <= limit:
+                return payload, "image/png", None, size
+            if not alpha and jpeg_ok:  # a photo saved as PNG: JPEG is what fits
+                as_png = False
+                continue
+        else:
+            rgb = _rgb(frame)
+            if keep and frame is upright and upright.mode in ("RGB", "L"):
+                payload = _jpeg(rgb, icc, **keep)  # its own quality: next to no loss
+                if len(payload) <= limit:
+                    return payload, "image/jpeg", None, size
+            for quality in QUALITIES:
+                payload = _jpeg(rgb, icc, quality=quality, subsampling=2)
+                if len(payload) <= limit:
+                    return payload, "image/jpeg", quality, size
+        if min(size) <= 64:
+            raise ImageError(f"even very small it does not fit {human(limit)}")
+        size = (max(1, int(size[0] * 0.8)), max(1, int(size[1] * 0.8)))
+
+
+def _rgb(frame: PILImage.Image) -> PILImage.Image:
+    """The frame as JPEG can hold it: transparent parts on white."""
+    from PIL import Image
+
+    if frame.mode in ("RGB", "L"):
+        return frame
+    if frame.mode in ("RGBA", "LA", "PA", "P"):
+        rgba = frame.convert("RGBA")
+        white = Image.new("RGB", rgba.size, (255, 255, 255))
+        white.paste(rgba, mask=rgba.getchannel("A"))
+        return white
+    return frame.convert("RGB")
+
+
+def _jpeg(frame: PILImage.Image, icc: bytes | None, **options: Any) -> bytes:
+    out = io.BytesIO()
+    extra = {"icc_profile": icc} if icc else {}
+    frame.save(out, "JPEG", optimize=True, **options, **extra)
+    return out.getvalue()
+
+
+def _png(frame: PILImage.Image, icc: bytes | None) -> bytes:
+    out = io.BytesIO()
+    extra = {"icc_profile": icc} if icc else {}
+    if frame.mode not in ("RGB", "RGBA", "L", "LA", "P", "1", "I", "I;16"):
+        frame = frame.convert("RGBA")
+    frame.save(out, "PNG", optimize=True, **extra)
+    return out.getvalue()
+
+
+def human(n: int) -> str:
+    """A file size as people read it (1 KB = 1,024 bytes)."""
+    if n >= 1024 * 1024:
+        return f"{n / (1024 * 1024):.1f} MB"
+    if n >= 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n} bytes"
+
+
+@dataclass(frozen=True, slots=True)
+class Look:
+    """What an image file is, read from its header (no pixels decoded)."""
+
+    mime: str
+    #: Its size as shown, upright (the camera's orientation applied).
+    width: int
+    height: int
+    orientation: int
+    #: It carries metadata :func:`prepare` removes; ``located``: a GPS location among it.
+    personal: bool
+    located: bool
+    bytes: int
+
+
+def look(file: str | Path) -> Look:
+    """What ``file`` is; :class:`ImageError` when Pillow cannot read it."""
+    data = Path(file).read_bytes()
+    im = _open(data)
+    with im:
+        mime = _MIME.get(im.format or "", f"image/{(im.format or 'unknown').lower()}")
+        width, height = im.size
+        orientation = im.getexif().get(_ORIENTATION, 1)
+        personal, located = _personal(im)
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    return Look(mime, width, height, orientation, personal, located, len(data))
+
+
+def reshaped(seen: Look, platform: type[Platform]) -> bool:
+    """Whether :func:`prepare` will change more than metadata and orientation for ``platform``:
+    scale the image down, convert it, or save it at a lower quality."""
+    return (
+        seen.mime not in platform.image_types
+        or seen.bytes > platform.max_image_bytes
+        or _fit(seen.width, seen.height, platform) != (seen.width, seen.height)
+    )
+
+
+def name_of(mime: str) -> str:
+    return _NAMES.get(mime, mime)
