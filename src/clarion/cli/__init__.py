@@ -80,6 +80,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "authoring:schema_cmd",
         "Print the JSON Schema of the campaign format, for editors.",
     ),
+    "import": (
+        "sheets:import_cmd",
+        "Turn a planning spreadsheet (one row a post) into a commented campaign file.",
+    ),
+    "export": (
+        "sheets:export_cmd",
+        "Write the plan as a spreadsheet, one row a delivery, with its final text and state.",
+    ),
 }
 
 
