@@ -34,6 +34,7 @@ import hashlib
 import io
 import json
 import os
+import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -287,6 +288,11 @@ def _make(
     original: Path, data: bytes, digest: str, platform: type[Platform]
 ) -> tuple[Prepared, bytes | None]:
     """The prepared image, and its bytes when they are not the original's."""
+    plain = _plain_png(data)
+    if plain is not None and not reshaped(plain, platform):
+        w, h = plain.width, plain.height
+        kept = Prepared(str(original), digest, len(data), w, h, plain.mime, (), len(data), w, h)
+        return kept, None
     im = _open(data)
     mime = _MIME.get(im.format or "", f"image/{(im.format or 'unknown').lower()}")
     width, height = im.size
@@ -454,9 +460,33 @@ class Look:
     bytes: int
 
 
+#: PNG chunks that carry metadata (text, EXIF, a time) or animation: Pillow must look at those.
+_PNG_MORE = frozenset({b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME", b"acTL"})
+
+
+def _plain_png(data: bytes) -> Look | None:
+    """A PNG with nothing to remove, from its chunks alone (no Pillow); None otherwise."""
+    if not (data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR"):
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    pos = 8
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos : pos + 8])
+        if kind in _PNG_MORE:
+            return None
+        if kind == b"IEND":
+            return Look("image/png", width, height, 1, False, False, len(data))
+        pos += 12 + length
+    return None
+
+
 def look(file: str | Path) -> Look:
-    """What ``file`` is; :class:`ImageError` when Pillow cannot read it."""
+    """What ``file`` is; :class:`ImageError` when Pillow cannot read it. A plain PNG (a quote
+    card, a graphic) is read without Pillow."""
     data = Path(file).read_bytes()
+    plain = _plain_png(data)
+    if plain is not None:
+        return plain
     im = _open(data)
     with im:
         mime = _MIME.get(im.format or "", f"image/{(im.format or 'unknown').lower()}")
