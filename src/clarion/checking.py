@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
-from clarion.campaign import cards, media, validate
+from clarion.campaign import cards, media, photos, validate
 from clarion.campaign.items import item_ids, items
 from clarion.campaign.load import Loaded, load
 from clarion.campaign.model import Image, Post
@@ -86,9 +86,7 @@ def _check_one(job: _Job) -> _FileResult:
     deliveries, fits, problems = check(loaded, job.prepare)
     warnings: list[Problem] = []
     if not problems:
-        warnings = past(loaded, deliveries, job.now) + validate.photo_notes(
-            loaded, limits.for_account
-        )
+        warnings = past(loaded, deliveries, job.now) + photos.notes(loaded, limits.for_account)
     slug_at = loaded.source.at(("slug",), "", key=True)
     # Positions are no longer needed once checked: drop them (cheaper to send between processes).
     stripped = loaded._replace(source=loaded.source._replace(smap=SourceMap()))

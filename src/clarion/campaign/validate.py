@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Protocol
 from zoneinfo import ZoneInfoNotFoundError
 
 from clarion import platforms
-from clarion.campaign import media, publishing
+from clarion.campaign import media, photos, publishing
 from clarion.campaign.items import item_ids, item_platforms
 from clarion.campaign.items import items as _items
 from clarion.campaign.load import Loaded
@@ -229,87 +229,10 @@ def _check_link(link: str, path: Path_, add: AddFn) -> None:
         add(path, f"`{link}` is not a web link; write it in full, starting with https://.")
 
 
-def _image_groups(c: Campaign) -> list[tuple[Path_, Sequence[Image], list[str]]]:
-    """Every list of images in the campaign: where it is, and the platforms it goes to."""
-    groups: list[tuple[Path_, Sequence[Image], list[str]]] = []
-    for path, item in _items(c):
-        targets = [p for p in item_platforms(c, item) if p in platforms.REGISTRY]
-        overridden = {n for n, v in item.variants.items() if v.images is not None}
-        groups.append(((*path, "images"), item.images, [t for t in targets if t not in overridden]))
-        for name, variant in item.variants.items():
-            if variant.images is not None and name in targets:
-                groups.append(((*path, "variants", name, "images"), variant.images, [name]))
-        if isinstance(item, Post):
-            for j, part in enumerate(item.thread):
-                groups.append(((*path, "thread", j, "images"), part.images, targets))
-    return groups
-
-
-def photo_notes(loaded: Loaded, platform_for: PlatformFor) -> list[Problem]:
-    """What will be done to each photo before it is sent (resized, converted, saved smaller,
-    its location removed), one note per image and platform: shown, stopping nothing. Only for a
-    campaign without problems (every image has been checked and can be prepared)."""
-    from clarion.platforms import images as photos
-
-    c = loaded.campaign
-    out: list[Problem] = []
-    said: set[tuple[str, str]] = set()
-    for gpath, group, names in _image_groups(c):
-        for j, image in enumerate(group):
-            try:
-                file = media.resolve(loaded.source.folder, image.path)
-                seen = photos.look(file)
-            except (OSError, media.MediaError, photos.ImageError):
-                continue
-            where = (*gpath, j, "path")
-            for name in names:
-                p = platform_for(name, c.accounts.get(name, "default"))
-                if (image.path, p.name) in said or not photos.reshaped(seen, p):
-                    continue
-                said.add((image.path, p.name))
-                try:
-                    made = photos.prepare(file, p)
-                except (OSError, photos.ImageError):
-                    continue
-                out.append(loaded.source.at(where, "note: " + _reshaped_words(image, made, p)))
-            if seen.located and (image.path, "") not in said:
-                said.add((image.path, ""))
-                out.append(
-                    loaded.source.at(
-                        where,
-                        f"note: `{image.path}` records where it was taken (GPS); Clarion "
-                        "removes that, and the camera's details, from every photo it sends.",
-                    )
-                )
-    return out
-
-
-def _reshaped_words(image: Image, made: object, p: type[Platform]) -> str:
-    from clarion.platforms.images import Prepared, name_of
-
-    assert isinstance(made, Prepared)
-    steps = []
-    if (made.width, made.height) != (made.original_width, made.original_height):
-        steps.append(f"resized to {made.width:,} × {made.height:,}")
-    if any(d.startswith("converted") for d in made.done):
-        steps.append(f"converted to {name_of(made.mime)}")
-    steps.append(f"saved at {media.human_size(made.bytes)}")
-    limits = [media.human_size(p.max_image_bytes)]
-    if p.max_image_side:
-        limits.append(f"{p.max_image_side:,} pixels a side")
-    elif p.max_image_pixels:
-        limits.append(f"{p.max_image_pixels:,} pixels")
-    return (
-        f"`{image.path}` will be {' and '.join(steps)} for {p.label} (it is "
-        f"{media.human_size(made.original_bytes)}, {made.original_width:,} × "
-        f"{made.original_height:,}; {p.label} takes up to {' and '.join(limits)})."
-    )
-
-
 def check_images(loaded: Loaded, platform_for: PlatformFor, add: AddFn) -> None:
     c = loaded.campaign
     inspected: dict[str, media.MediaFile | str] = {}
-    for gpath, images, names in _image_groups(c):
+    for gpath, images, names in photos.image_groups(c):
         for name in names:
             p = platform_for(name, c.accounts.get(name, "default"))
             if len(images) > p.max_images:
@@ -360,7 +283,7 @@ def _check_image(
         return
     for name in names:
         p = platform_for(name, loaded.campaign.accounts.get(name, "default"))
-        why = _unfixable(info, p)
+        why = photos.unfixable(info, p)
         if why is None:
             continue
         if info.mime not in p.image_types:
@@ -377,24 +300,6 @@ def _check_image(
                 f"`{image.path}` cannot be sent to {p.label}: {why}. Save it again as a JPEG "
                 f"or PNG photo, or give {name} a variant with another image.",
             )
-
-
-def _unfixable(info: media.MediaFile, p: type[Platform]) -> str | None:
-    """Why ``info`` cannot be made fit for ``p`` (Clarion prepares every photo: upright, without
-    its location, within the platform's limits), or None when it can be."""
-    if info.mime == "image/svg+xml" or info.mime is None:
-        return "it is not a photo Clarion can read"
-    from clarion.platforms import images as photos
-
-    try:
-        seen = photos.look(info.file)
-        if photos.reshaped(seen, p):  # (removing metadata alone cannot fail: not tried here)
-            photos.prepare(info.file, p)
-    except photos.ImageError as exc:
-        return str(exc)
-    except OSError as exc:
-        return f"Clarion could not read it: {exc.strerror}"
-    return None
 
 
 def too_long(c: Campaign, p: type[Platform], over: tuple[str, ...]) -> str:

@@ -31,84 +31,41 @@ Pillow is imported only when an image has to be looked at: a cache hit needs non
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import struct
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from clarion import folders
+from clarion.platforms._pixels import (
+    _MIME,
+    _NAMES,
+    _ORIENTATION,
+    ImageError,
+    _encode,
+    _fit,
+    _open,
+    _personal,
+    human,
+)
 from clarion.platforms.base import Platform
 
-if TYPE_CHECKING:
-    from PIL import Image as PILImage
+__all__ = [
+    "ImageError",
+    "Look",
+    "Prepared",
+    "folder",
+    "human",
+    "look",
+    "name_of",
+    "prepare",
+    "reshaped",
+]
 
 #: Bump when what :func:`prepare` makes changes: files prepared by another version are not used.
 VERSION = 1
-
-#: JPEG qualities tried, best first, until the file fits the platform's byte limit.
-QUALITIES = (90, 85, 80, 75, 70, 65, 60, 55, 50, 45, 40)
-
-#: Pillow's format names -> MIME types (MPO is the JPEG some phones write, with a second frame).
-_MIME = {
-    "JPEG": "image/jpeg",
-    "MPO": "image/jpeg",
-    "PNG": "image/png",
-    "GIF": "image/gif",
-    "WEBP": "image/webp",
-    "BMP": "image/bmp",
-    "TIFF": "image/tiff",
-    "HEIF": "image/heic",
-    "AVIF": "image/avif",
-}
-_NAMES = {
-    "image/jpeg": "JPEG",
-    "image/png": "PNG",
-    "image/gif": "GIF",
-    "image/webp": "WebP",
-    "image/bmp": "BMP",
-    "image/tiff": "TIFF",
-    "image/heic": "HEIC",
-    "image/avif": "AVIF",
-}
-#: What Pillow reads into ``info`` that is not personal: kept, or not worth a new file.
-_HARMLESS = frozenset(
-    {
-        "dpi",
-        "jfif",
-        "jfif_version",
-        "jfif_unit",
-        "jfif_density",
-        "adobe",
-        "adobe_transform",
-        "progressive",
-        "progression",
-        "icc_profile",
-        "gamma",
-        "transparency",
-        "interlace",
-        "srgb",
-        "chromaticity",
-        "aspect",
-        "background",
-        "duration",
-        "loop",
-        "version",
-        "extension",
-        "compression",
-        "mp",
-        "mpoffset",
-        "mpinfo",
-    }
-)
-_GPS_IFD = 0x8825
-_ORIENTATION = 0x0112
-
-
-class ImageError(ValueError):
-    """An image that cannot be made fit for a platform; the message says why, in plain words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,50 +197,6 @@ def _remember(key: str, made: Prepared) -> None:
 # --- the work --------------------------------------------------------------------------------
 
 
-def _fit(width: int, height: int, platform: type[Platform]) -> tuple[int, int]:
-    """The largest size of the same shape within the platform's pixel limits."""
-    scale = 1.0
-    side = platform.max_image_side
-    if side and max(width, height) > side:
-        scale = min(scale, side / max(width, height))
-    pixels = platform.max_image_pixels
-    if pixels and width * height * scale * scale > pixels:
-        scale = min(scale, (pixels / (width * height)) ** 0.5)
-    if scale >= 1.0:
-        return width, height
-    w, h = max(1, int(width * scale)), max(1, int(height * scale))
-    while (side and max(w, h) > side) or (pixels and w * h > pixels):
-        w, h = max(1, w - 1), max(1, h - 1)
-    return w, h
-
-
-def _personal(im: PILImage.Image) -> tuple[bool, bool]:
-    """(it carries metadata to remove, it carries a GPS location)."""
-    exif = im.getexif()
-    located = bool(exif.get_ifd(_GPS_IFD)) if _GPS_IFD in exif else False
-    tags = {k for k in exif if k != _ORIENTATION}
-    other = set(im.info) - _HARMLESS - {"exif"}
-    text = bool(getattr(im, "text", None)) if im.format == "PNG" else False
-    return bool(tags or other or text), located
-
-
-def _open(data: bytes) -> PILImage.Image:
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        import pillow_heif  # type: ignore[import-not-found]  # (only when installed)
-
-        pillow_heif.register_heif_opener()
-    except ImportError:
-        pass
-    try:
-        return Image.open(io.BytesIO(data))
-    except Image.DecompressionBombError:
-        raise ImageError("it has far too many pixels to be a photo") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise ImageError("Clarion cannot read it as an image (the file may be damaged)") from None
-
-
 def _make(
     original: Path, data: bytes, digest: str, platform: type[Platform]
 ) -> tuple[Prepared, bytes | None]:
@@ -347,102 +260,6 @@ def _make(
         changed=size != upright or out_mime != mime or quality is not None,
     )
     return made, payload
-
-
-def _encode(
-    im: PILImage.Image,
-    mime: str,
-    orientation: int,
-    target: tuple[int, int],
-    platform: type[Platform],
-) -> tuple[bytes, str, int | None, tuple[int, int]]:
-    """(bytes, their type, the JPEG quality chosen or None when the original's was kept, size)."""
-    from PIL import Image, ImageOps, JpegImagePlugin
-
-    limit = platform.max_image_bytes
-    icc = im.info.get("icc_profile")
-    keep: dict[str, Any] = {}
-    if mime == "image/jpeg":
-        keep = {
-            "qtables": im.quantization,  # type: ignore[attr-defined]
-            "subsampling": JpegImagePlugin.get_sampling(im),
-        }
-        w, h = target if orientation not in (5, 6, 7, 8) else (target[1], target[0])
-        if w * 2 <= im.size[0] and h * 2 <= im.size[1]:
-            # decode at a DCT scale no smaller than needed (much faster), then resize
-            im.draft("RGB", (w, h))
-    upright = ImageOps.exif_transpose(im)
-    assert upright is not None
-    alpha = upright.mode in ("RGBA", "LA", "PA") or (
-        upright.mode == "P" and "transparency" in upright.info
-    )
-    png_ok = "image/png" in platform.image_types
-    jpeg_ok = "image/jpeg" in platform.image_types
-    if not (png_ok or jpeg_ok):
-        raise ImageError(f"{platform.label} takes neither JPEG nor PNG")
-    as_png = ((mime == "image/png" or alpha) and png_ok) or not jpeg_ok
-    size = target
-    while True:
-        frame = upright if upright.size == size else upright.resize(size, Image.Resampling.LANCZOS)
-        if as_png:
-            payload = _png(frame, icc)
-            if len(payload) <= limit:
-                return payload, "image/png", None, size
-            if not alpha and jpeg_ok:  # a photo saved as PNG: JPEG is what fits
-                as_png = False
-                continue
-        else:
-            rgb = _rgb(frame)
-            if keep and frame is upright and upright.mode in ("RGB", "L"):
-                payload = _jpeg(rgb, icc, **keep)  # its own quality: next to no loss
-                if len(payload) <= limit:
-                    return payload, "image/jpeg", None, size
-            for quality in QUALITIES:
-                payload = _jpeg(rgb, icc, quality=quality, subsampling=2)
-                if len(payload) <= limit:
-                    return payload, "image/jpeg", quality, size
-        if min(size) <= 64:
-            raise ImageError(f"even very small it does not fit {human(limit)}")
-        size = (max(1, int(size[0] * 0.8)), max(1, int(size[1] * 0.8)))
-
-
-def _rgb(frame: PILImage.Image) -> PILImage.Image:
-    """The frame as JPEG can hold it: transparent parts on white."""
-    from PIL import Image
-
-    if frame.mode in ("RGB", "L"):
-        return frame
-    if frame.mode in ("RGBA", "LA", "PA", "P"):
-        rgba = frame.convert("RGBA")
-        white = Image.new("RGB", rgba.size, (255, 255, 255))
-        white.paste(rgba, mask=rgba.getchannel("A"))
-        return white
-    return frame.convert("RGB")
-
-
-def _jpeg(frame: PILImage.Image, icc: bytes | None, **options: Any) -> bytes:
-    out = io.BytesIO()
-    extra = {"icc_profile": icc} if icc else {}
-    frame.save(out, "JPEG", optimize=True, **options, **extra)
-    return out.getvalue()
-
-
-def _png(frame: PILImage.Image, icc: bytes | None) -> bytes:
-    out = io.BytesIO()
-    extra = {"icc_profile": icc} if icc else {}
-    if frame.mode not in ("RGB", "RGBA", "L", "LA", "P", "1", "I", "I;16"):
-        frame = frame.convert("RGBA")
-    frame.save(out, "PNG", optimize=True, **extra)
-    return out.getvalue()
-
-
-def human(n: int) -> str:
-    """A file size as people read it (1 KB = 1,024 bytes)."""
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    if n >= 1024:
-        return f"{n / 1024:.0f} KB"
-    return f"{n} bytes"
 
 
 @dataclass(frozen=True, slots=True)
