@@ -260,3 +260,38 @@ def test_the_requests_preview_shows_the_prepared_image(tmp_path: Path, photo_byt
 def _near(got: object, want: tuple[int, int, int]) -> bool:
     assert isinstance(got, tuple)
     return all(abs(int(a) - b) < 40 for a, b in zip(got, want, strict=False))
+
+
+def test_a_heic_photo_pillow_cannot_read_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "IMG_0001.heic"
+    path.write_bytes(b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0" * 64)
+    with pytest.raises(images.ImageError, match="export it as JPEG"):
+        images.prepare(path, platforms.get("mastodon"))
+
+
+# --- the engine: the original is checked, then prepared ------------------------------------------
+
+
+def test_just_before_sending_an_image_that_cannot_be_prepared_stops_the_delivery(
+    tmp_path: Path, photo_bytes: bytes
+) -> None:
+    import datetime as dt
+
+    from clarion.delivery import Content, Delivery, Media
+    from clarion.engine import checks
+
+    def delivery(name: str, data: bytes) -> Delivery:
+        (tmp_path / name).write_bytes(data)
+        digest = hashlib.sha256(data).hexdigest()
+        media = (Media(name, "Alt", str((tmp_path / name).resolve()), digest),)
+        at = dt.datetime(2030, 5, 13, 8, tzinfo=dt.UTC)
+        content = Content("Hello", media)
+        return Delivery("w:p:bluesky", "w", "p", "bluesky", "default", at, "UTC", 0, None, content)
+
+    assert checks.before_send(delivery("photo.jpg", photo_bytes), tmp_path) is None
+    prepared = images.prepare(tmp_path / "photo.jpg", platforms.get("bluesky"))
+    assert Path(prepared.file).exists()  # made now: the adapter sends this one
+    damaged = photo_bytes[:20_000]
+    why = checks.before_send(delivery("cut.jpg", damaged), tmp_path)
+    assert why is not None and why.startswith("`cut.jpg` cannot be sent to Bluesky: ")
+    assert why.endswith("(nothing was sent)")

@@ -59,5 +59,6 @@ def _preparable(d: Delivery) -> str | None:
         except images.ImageError as exc:
             return f"`{image.path}` cannot be sent to {platform.label}: {exc} (nothing was sent)"
         except OSError as exc:
-            return f"Clarion could not read `{image.path}`: {exc.strerror} (nothing was sent)"
+            why = exc.strerror or exc
+            return f"Clarion could not read `{image.path}`: {why} (nothing was sent)"
     return None

@@ -115,6 +115,12 @@ def _open(data: bytes) -> PILImage.Image:
     except Image.DecompressionBombError:
         raise ImageError("it has far too many pixels to be a photo") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        if data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"hevc"):
+            raise ImageError(
+                "Clarion cannot read HEIC photos on this computer, so it cannot remove their "
+                "location or fit them to the platform; export it as JPEG (on an iPhone: "
+                "Settings, Camera, Formats, Most Compatible)"
+            ) from None
         raise ImageError("Clarion cannot read it as an image (the file may be damaged)") from None
 
 

@@ -234,7 +234,13 @@ def _make(
             f"it is an animated {_NAMES.get(mime, mime)}, which Clarion does not resize or "
             "convert; make it smaller yourself, or use a still image"
         )
-    payload, out_mime, quality, size = _encode(im, mime, orientation, target, platform)
+    try:
+        payload, out_mime, quality, size = _encode(im, mime, orientation, target, platform)
+    except (OSError, ValueError, SyntaxError):  # the pixels themselves (the bytes are read)
+        raise ImageError(
+            "the file is damaged or cut short (Clarion cannot read all of it); save or export "
+            "it again"
+        ) from None
     done: list[str] = []
     if orientation != 1:
         done.append("turned upright (as the camera recorded)")
