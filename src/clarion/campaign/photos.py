@@ -3,6 +3,8 @@ every photo it sends, :mod:`clarion.platforms.images`), and notes of what will b
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable, Sequence
 
 from clarion import platforms
@@ -112,3 +114,37 @@ def unfixable(info: media.MediaFile, p: type[Platform]) -> str | None:
     except OSError as exc:
         return f"Clarion could not read it: {exc.strerror}"
     return None
+
+
+def warm(loaded: Loaded, platform_for: PlatformFor) -> None:
+    """Prepare, side by side (Pillow works outside Python's lock), every photo that will have to
+    be resized or saved smaller for a platform, so the checks that follow find them made: a
+    week of phone photos for four platforms takes half the time on two cores. What fails is left
+    for those checks to report."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from clarion.platforms import images as photos
+
+    c = loaded.campaign
+    work: dict[tuple[str, str], tuple[object, type[Platform]]] = {}
+    for _, group, names in image_groups(c):
+        for image in group:
+            try:
+                file = media.resolve(loaded.source.folder, image.path)
+                seen = photos.look(file)
+            except (OSError, media.MediaError, photos.ImageError):
+                continue
+            for name in names:
+                p = platform_for(name, c.accounts.get(name, "default"))
+                if photos.reshaped(seen, p):
+                    work.setdefault((str(file), photos.limits_key(p)), (file, p))
+    if len(work) < 2:
+        return
+
+    def make(job: tuple[object, type[Platform]]) -> None:
+        file, p = job
+        with contextlib.suppress(OSError, photos.ImageError):
+            photos.prepare(str(file), p)
+
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        list(pool.map(make, work.values()))

@@ -232,6 +232,7 @@ def _check_link(link: str, path: Path_, add: AddFn) -> None:
 def check_images(loaded: Loaded, platform_for: PlatformFor, add: AddFn) -> None:
     c = loaded.campaign
     inspected: dict[str, media.MediaFile | str] = {}
+    photos.warm(loaded, platform_for)
     for gpath, images, names in photos.image_groups(c):
         for name in names:
             p = platform_for(name, c.accounts.get(name, "default"))

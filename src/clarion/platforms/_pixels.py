@@ -130,12 +130,14 @@ def _encode(
     orientation: int,
     target: tuple[int, int],
     platform: type[Platform],
+    original_bytes: int,
 ) -> tuple[bytes, str, int | None, tuple[int, int]]:
     """(bytes, their type, the JPEG quality chosen or None when the original's was kept, size)."""
     from PIL import Image, ImageOps, JpegImagePlugin
 
     limit = platform.max_image_bytes
     icc = im.info.get("icc_profile")
+    small_enough = original_bytes <= limit * 1.1
     keep: dict[str, Any] = {}
     if mime == "image/jpeg":
         keep = {
@@ -168,7 +170,8 @@ def _encode(
                 continue
         else:
             rgb = _rgb(frame)
-            if keep and frame is upright and upright.mode in ("RGB", "L"):
+            # its own quality only when that may fit (it is about the original's size)
+            if keep and frame is upright and upright.mode in ("RGB", "L") and small_enough:
                 payload = _jpeg(rgb, icc, **keep)  # its own quality: next to no loss
                 if len(payload) <= limit:
                     return payload, "image/jpeg", None, size

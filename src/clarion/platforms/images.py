@@ -58,6 +58,7 @@ __all__ = [
     "Prepared",
     "folder",
     "human",
+    "limits_key",
     "look",
     "name_of",
     "prepare",
@@ -235,7 +236,8 @@ def _make(
             "convert; make it smaller yourself, or use a still image"
         )
     try:
-        payload, out_mime, quality, size = _encode(im, mime, orientation, target, platform)
+        encoded = _encode(im, mime, orientation, target, platform, len(data))
+        payload, out_mime, quality, size = encoded
     except (OSError, ValueError, SyntaxError):  # the pixels themselves (the bytes are read)
         raise ImageError(
             "the file is damaged or cut short (Clarion cannot read all of it); save or export "
