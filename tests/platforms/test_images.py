@@ -295,3 +295,14 @@ def test_just_before_sending_an_image_that_cannot_be_prepared_stops_the_delivery
     why = checks.before_send(delivery("cut.jpg", damaged), tmp_path)
     assert why is not None and why.startswith("`cut.jpg` cannot be sent to Bluesky: ")
     assert why.endswith("(nothing was sent)")
+
+
+def test_a_mastodon_servers_matrix_limit_read_by_accounts_check_is_used(photo: Path) -> None:
+    from clarion.platforms import limits
+
+    limits.save("mastodon", "default", "https://social.example", {"max_image_pixels": 2_073_600})
+    server = limits.for_account("mastodon", "default")
+    assert server.max_image_pixels == 2_073_600
+    made = images.prepare(photo, server)
+    assert made.width * made.height <= 2_073_600
+    assert made.sha256 != images.prepare(photo, platforms.get("mastodon")).sha256
