@@ -1,4 +1,4 @@
-"""Dates and times as people write them in a planning sheet.
+"""Cells of a planning sheet as people write them: headers, platforms, hashtags, dates, times.
 
 Day first, as UK charities write dates (16/05/2024 is 16 May); a date that only makes sense
 month first (05/16/2024) is refused with the fix rather than guessed.
@@ -85,3 +85,62 @@ def parse_time(written: str) -> dt.time | str:
         if m and h < 24 and mi < 60:
             return dt.time(h, mi)
     return f'"{written.strip()}" is not a time. Write it as 09:30 (24-hour) or 9:30am.'
+
+
+#: Field -> the header names (normalised: lower case, letters and digits only) that mean it.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "postid", "key", "ref", "reference"),
+    "date": ("date", "day", "postdate", "publishdate", "scheduleddate", "dateandtime", "when"),
+    "time": ("time", "posttime", "publishtime", "scheduledtime", "timeofday", "hour"),
+    "platforms": (
+        "platforms", "platform", "channels", "channel", "networks", "network",
+        "socialnetworks", "socialmedia", "where",
+    ),
+    "text": (
+        "text", "posttext", "copy", "postcopy", "message", "post", "content", "caption",
+        "body", "wording",
+    ),
+    "link": ("link", "url", "links", "weblink", "website"),
+    "image": ("image", "images", "imagefile", "imagepath", "photo", "picture", "media", "file"),
+    "alt": (
+        "alt", "alttext", "imagedescription", "description", "alternativetext", "imagealt",
+        "imagealttext",
+    ),
+    "hashtags": ("hashtags", "hashtag", "tags"),
+    "thread": ("thread", "replies", "threadreplies", "followups"),
+}  # fmt: skip
+BY_HEADER = {name: field for field, names in FIELDS.items() for name in names}
+
+#: Platform words people write in a sheet -> Clarion's platform names.
+PLATFORM_WORDS = {
+    "x": "x", "twitter": "x", "xtwitter": "x", "twitterx": "x", "tweet": "x",
+    "facebook": "facebook", "fb": "facebook", "facebookpage": "facebook", "meta": "facebook",
+    "mastodon": "mastodon", "fediverse": "mastodon",
+    "bluesky": "bluesky", "bsky": "bluesky", "blue sky": "bluesky",
+}  # fmt: skip
+ALL_PLATFORMS = ("x", "facebook", "mastodon", "bluesky")
+
+
+def column_letter(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA, as spreadsheets name columns."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def normalise(header: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", header.casefold())
+
+
+def hashtags(written: str) -> list[str]:
+    out: list[str] = []
+    for word in re.split(r"[\s,;]+", written):
+        word = word.strip()
+        if word:
+            tag = word if word.startswith("#") else "#" + word
+            if tag not in out:
+                out.append(tag)
+    return out

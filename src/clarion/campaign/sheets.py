@@ -19,45 +19,20 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from clarion.campaign.sheetcells import parse_date, parse_time
+from clarion.campaign.sheetcells import (
+    BY_HEADER,
+    PLATFORM_WORDS,
+    column_letter,
+    hashtags,
+    normalise,
+    parse_date,
+    parse_time,
+)
 from clarion.durations import FIRST_YEAR, LAST_YEAR
 
 #: The largest sheet read, in bytes, and the most rows (a week's plan has dozens).
 MAX_SHEET_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5_000
-
-#: Field -> the header names (normalised: lower case, letters and digits only) that mean it.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "postid", "key", "ref", "reference"),
-    "date": ("date", "day", "postdate", "publishdate", "scheduleddate", "dateandtime", "when"),
-    "time": ("time", "posttime", "publishtime", "scheduledtime", "timeofday", "hour"),
-    "platforms": (
-        "platforms", "platform", "channels", "channel", "networks", "network",
-        "socialnetworks", "socialmedia", "where",
-    ),
-    "text": (
-        "text", "posttext", "copy", "postcopy", "message", "post", "content", "caption",
-        "body", "wording",
-    ),
-    "link": ("link", "url", "links", "weblink", "website"),
-    "image": ("image", "images", "imagefile", "imagepath", "photo", "picture", "media", "file"),
-    "alt": (
-        "alt", "alttext", "imagedescription", "description", "alternativetext", "imagealt",
-        "imagealttext",
-    ),
-    "hashtags": ("hashtags", "hashtag", "tags"),
-    "thread": ("thread", "replies", "threadreplies", "followups"),
-}  # fmt: skip
-_BY_HEADER = {name: field for field, names in FIELDS.items() for name in names}
-
-#: Platform words people write in a sheet -> Clarion's platform names.
-PLATFORM_WORDS = {
-    "x": "x", "twitter": "x", "xtwitter": "x", "twitterx": "x", "tweet": "x",
-    "facebook": "facebook", "fb": "facebook", "facebookpage": "facebook", "meta": "facebook",
-    "mastodon": "mastodon", "fediverse": "mastodon",
-    "bluesky": "bluesky", "bsky": "bluesky", "blue sky": "bluesky",
-}  # fmt: skip
-ALL_PLATFORMS = ("x", "facebook", "mastodon", "bluesky")
 
 
 class SheetProblem(NamedTuple):
@@ -96,20 +71,6 @@ class Sheet(NamedTuple):
     rows: list[Row]
     problems: list[SheetProblem]
     notes: list[str]
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA, as spreadsheets name columns."""
-    letters = ""
-    n = index + 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        letters = chr(65 + r) + letters
-    return letters
-
-
-def normalise(header: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", header.casefold())
 
 
 def read(path: Path, shown: str | None = None) -> Sheet:
@@ -219,7 +180,7 @@ def _posts(shown: str, table: list[tuple[int, list[Any]]]) -> Sheet:
         if _blank(cell):
             continue
         title = str(cell).strip()
-        field = _BY_HEADER.get(normalise(title))
+        field = BY_HEADER.get(normalise(title))
         label = f"column {column_letter(i)} ({title})"
         if field is None:
             notes.append(f"{shown}: {label} is not a column Clarion uses; it was left out.")
@@ -309,7 +270,7 @@ class _RowReader:
             self.bad("text", "this post has no text. Write what it says, or delete the row.")
         platforms = self._platforms()
         images = self._images()
-        hashtags = tuple(_hashtags(self.text("hashtags") or ""))
+        tags = tuple(hashtags(self.text("hashtags") or ""))
         thread = tuple(p.strip() for p in re.split(r"\n\s*\n", self.text("thread") or "") if p)
         ident = self.text("id")
         if ident is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", ident):
@@ -328,7 +289,7 @@ class _RowReader:
             text,
             self.text("link"),
             images,
-            hashtags,
+            tags,
             thread,
         )
 
@@ -414,14 +375,3 @@ class _RowReader:
             )
             return ()
         return tuple(zip(paths, alts, strict=True))
-
-
-def _hashtags(written: str) -> list[str]:
-    out: list[str] = []
-    for word in re.split(r"[\s,;]+", written):
-        word = word.strip()
-        if word:
-            tag = word if word.startswith("#") else "#" + word
-            if tag not in out:
-                out.append(tag)
-    return out

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from clarion.campaign.model import MAX_DAYS
-from clarion.campaign.sheets import ALL_PLATFORMS, Row
+from clarion.campaign.sheetcells import ALL_PLATFORMS
+from clarion.campaign.sheets import Row
 
 #: What YAML may hold as it is (its printable set); anything else is written as an escape.
 _NOT_PRINTABLE = re.compile(
@@ -33,6 +34,16 @@ def quoted(value: str) -> str:
     YAML may not hold escaped)."""
     text = json.dumps(value, ensure_ascii=False)
     return _ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_YAML_WORDS = {"yes", "no", "on", "off", "true", "false", "null", "y", "n"}
+
+
+def plain(value: str) -> str:
+    """A name (id, slug) unquoted where YAML reads it back as that text, else quoted."""
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]*", value) and value.lower() not in _YAML_WORDS:
+        return value
+    return quoted(value)
 
 
 def _blockable(text: str) -> bool:
@@ -91,7 +102,7 @@ def campaign_text(rows: list[Row], *, name: str, slug: str, timezone: str, sourc
         "version: 1",
         f"name: {quoted(name)}",
         "# Short name used in every delivery key: keep it once the week is scheduled.",
-        f"slug: {slug}",
+        f"slug: {plain(slug)}",
         "# Every time below is a wall-clock time in this zone.",
         f"timezone: {quoted(timezone)}",
         "# The first and last day of the posts in the sheet.",
@@ -106,7 +117,7 @@ def campaign_text(rows: list[Row], *, name: str, slug: str, timezone: str, sourc
     used: set[str] = set()
     for row in rows:
         out.append(f"  # sheet row {row.number}")
-        out.append(f"  - id: {post_id(row, used)}")
+        out.append(f"  - id: {plain(post_id(row, used))}")
         out.append(f"    at: {row.at:%Y-%m-%d %H:%M}")
         out.append(f"    text: {scalar(row.text, 6)}")
         if row.link:

@@ -1,0 +1,216 @@
+"""`clarion import`: a planning sheet (CSV here; .xlsx in test_libreoffice.py) to a campaign."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clarion.campaign import yamlsafe
+from clarion.campaign.sheetcells import column_letter, parse_date, parse_time
+from clarion.campaign.sheets import read
+from clarion.campaign.sheetyaml import quoted, scalar
+from tests.sheets.helpers import clarion
+
+PLAN = (
+    "Day,Post time,Channels,Copy,URL,Image,Image description,Tags,Notes\n"
+    '16/05/2024,9am,"X, Facebook","Carers Week starts today: #1 thing to know",'
+    "https://example.org/cw,,,CarersWeek,first\n"
+    '17 May 2024,09:30,all,"Line one\nline two # not a comment",,media/a.png,'
+    '"A carer, smiling",#CarersWeek,\n'
+    ",,,,,,,,\n"
+    "2024-05-18,14:15,Twitter & bsky,Hi there,,,,#CarersWeek,\n"
+)
+
+
+def write_plan(tmp_path: Path, text: str = PLAN, name: str = "plan.csv", **enc: str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(enc.get("encoding", "utf-8")))
+    return path
+
+
+def test_a_sheet_becomes_a_campaign_that_validates(tmp_path: Path) -> None:
+    sheet = write_plan(tmp_path)
+    out = tmp_path / "campaigns" / "carers-week-2024.yaml"
+    (out.parent / "media").mkdir(parents=True)
+    (out.parent / "media" / "a.png").write_bytes(
+        (Path(__file__).parents[2] / "campaigns" / "media" / "launch.png").read_bytes()
+    )
+    result = clarion("import", str(sheet), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "column I (Notes) is not a column Clarion uses" in result.output
+    assert "3 posts" in result.output
+    raw, _ = yamlsafe.load(out.read_bytes())
+    assert raw["name"] == "Carers Week 2024" and raw["slug"] == "carers-week-2024"
+    assert raw["timezone"] == "Europe/London"
+    assert raw["dates"] == {"start": dt.date(2024, 5, 16), "end": dt.date(2024, 5, 18)}
+    assert raw["hashtags"] == ["#CarersWeek"]  # the same on every row: the campaign's
+    posts = raw["posts"]
+    assert [str(p["at"]) for p in posts] == [
+        "2024-05-16 09:00",
+        "2024-05-17 09:30",
+        "2024-05-18 14:15",
+    ]
+    assert posts[0]["text"] == "Carers Week starts today: #1 thing to know"
+    assert (
+        posts[0]["platforms"] == ["x", "facebook"] and posts[0]["link"] == "https://example.org/cw"
+    )
+    assert posts[1]["text"] == "Line one\nline two # not a comment"
+    assert posts[1]["images"] == [{"path": "media/a.png", "alt": "A carer, smiling"}]
+    assert "platforms" not in posts[1]
+    assert posts[2]["platforms"] == ["x", "bluesky"]
+    assert [p["id"] for p in posts] == [
+        "carers-week-starts-today-1",
+        "line-one-line-two-not",
+        "hi-there",
+    ]
+    assert "# sheet row 5" in out.read_text()  # the empty row 4 is skipped, rows keep numbers
+    checked = clarion("validate", str(out))
+    assert checked.exit_code == 0, checked.output
+
+
+def test_every_problem_names_row_and_column_and_nothing_is_written(tmp_path: Path) -> None:
+    bad = PLAN + "2024-05-19,25:00,Myspace,Hello,,,,,\n05/16/2024,10:00,,Hi,,pic.png,,,\n"
+    sheet = write_plan(tmp_path, bad)
+    out = tmp_path / "week.yaml"
+    result = clarion("import", str(sheet), "-o", str(out))
+    assert result.exit_code == 1
+    assert not out.exists()
+    text = result.output
+    assert f'{sheet}: row 6, column B (Post time): "25:00" is not a time. Write it as 09:30' in text
+    assert 'row 6, column C (Channels): "Myspace" is not a platform Clarion posts to' in text
+    assert 'row 7, column A (Day): "05/16/2024" reads as month first' in text
+    assert "write it as 16/05/2024 or 2024-05-16" in text
+    assert "row 7, column G (Image description): 1 image(s) but 0 alt text(s)" in text
+    assert "4 problems; nothing was written." in text
+    assert "Traceback" not in text
+
+
+def test_missing_columns_and_empty_sheets_are_said(tmp_path: Path) -> None:
+    result = clarion(
+        "import", str(write_plan(tmp_path, "Subject,Notes\nx,y\n")), "-o", str(tmp_path / "a.yaml")
+    )
+    assert result.exit_code == 1
+    assert "no date column found" in result.output and "no text column found" in result.output
+    empty = clarion("import", str(write_plan(tmp_path, "\n,,\n")), "-o", str(tmp_path / "a.yaml"))
+    assert "This sheet is empty" in empty.output
+    other = clarion(
+        "import", str(write_plan(tmp_path, "x", name="plan.ods")), "-o", str(tmp_path / "a.yaml")
+    )
+    assert "imports .csv and .xlsx" in other.output
+    gone = clarion("import", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "a.yaml"))
+    assert "does not exist" in gone.output and gone.exit_code == 1
+
+
+def test_excel_encodings_and_semicolons(tmp_path: Path) -> None:
+    text = "Date;Time;Message\n16/05/2024;9:00;Café crème – 50p\n"
+    for name, data in (
+        ("bom.csv", b"\xef\xbb\xbf" + text.encode("utf-8")),
+        ("win.csv", text.encode("cp1252")),
+        ("u16.csv", text.encode("utf-16")),
+    ):
+        path = tmp_path / name
+        path.write_bytes(data)
+        sheet = read(path)
+        assert sheet.problems == [], name
+        assert sheet.rows[0].text == "Café crème – 50p", name
+        assert sheet.rows[0].at == dt.datetime(2024, 5, 16, 9, 0)
+
+
+def test_existing_file_is_kept_unless_force(tmp_path: Path) -> None:
+    out = tmp_path / "week.yaml"
+    out.write_text("keep")
+    sheet = write_plan(tmp_path)
+    assert "already exists" in clarion("import", str(sheet), "-o", str(out)).output
+    assert out.read_text() == "keep"
+    assert (
+        clarion(
+            "import",
+            str(sheet),
+            "-o",
+            str(out),
+            "--force",
+            "--name",
+            "CW",
+            "--timezone",
+            "Europe/Dublin",
+        ).exit_code
+        == 0
+    )
+    raw, _ = yamlsafe.load(out.read_bytes())
+    assert raw["name"] == "CW" and raw["timezone"] == "Europe/Dublin"
+    bad = clarion("import", str(sheet), "-o", str(out), "--force", "--timezone", "BST")
+    assert bad.exit_code == 1 and '"BST" is not a time zone name' in bad.output
+
+
+def test_dates_and_times_as_people_write_them() -> None:
+    may16 = dt.date(2024, 5, 16)
+    for written in (
+        "16/05/2024",
+        "16/5/24",
+        "16.05.2024",
+        "2024-05-16",
+        "16 May 2024",
+        "Thursday 16th May 2024",
+        "May 16, 2024",
+        "16-May-2024".replace("-", " "),
+    ):
+        assert parse_date(written) == (may16, None), written
+    assert parse_date("16/05/2024 09:30") == (may16, dt.time(9, 30))
+    assert "not a real date" in str(parse_date("31/02/2024"))
+    assert "with the year" in str(parse_date("16 May"))
+    for written, want in (
+        ("9:00", (9, 0)),
+        ("09:00", (9, 0)),
+        ("9am", (9, 0)),
+        ("9.30pm", (21, 30)),
+        ("12pm", (12, 0)),
+        ("12am", (0, 0)),
+        ("21:15", (21, 15)),
+        ("9:30 AM", (9, 30)),
+    ):
+        assert parse_time(written) == dt.time(*want), written
+    for bad in ("25:00", "9", "13pm", "noon", "9:75"):
+        assert isinstance(parse_time(bad), str), bad
+    assert [column_letter(i) for i in (0, 25, 26, 27, 701, 702)] == [
+        "A",
+        "Z",
+        "AA",
+        "AB",
+        "ZZ",
+        "AAA",
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=200))
+def test_any_text_round_trips_through_the_safe_loader(text: str) -> None:
+    """What import writes reads back as the very same text (block or quoted)."""
+    for value in (scalar(text, 6), quoted(text)):
+        document = f"posts:\n  - text: {value}\n"
+        raw, _ = yamlsafe.load(document.encode("utf-8"))
+        assert raw["posts"][0]["text"] == text, document
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=120))
+def test_any_cell_text_imports_without_a_traceback(tmp_path_factory: object, text: str) -> None:
+    import csv
+    import io
+    import tempfile
+
+    buf = io.StringIO()
+    csv.writer(buf).writerows([["Date", "Time", "Text"], ["16/05/2024", "09:00", text]])
+    with tempfile.TemporaryDirectory() as folder:
+        sheet = Path(folder) / "plan.csv"
+        sheet.write_text(buf.getvalue(), encoding="utf-8")
+        out = Path(folder) / "week.yaml"
+        result = clarion("import", str(sheet), "-o", str(out))
+        if result.exit_code == 0:
+            raw, _ = yamlsafe.load(out.read_bytes())
+            cell = read(sheet).rows[0].text
+            assert raw["posts"][0]["text"] == cell
+        else:
+            assert "problem" in result.output
