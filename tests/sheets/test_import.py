@@ -104,6 +104,24 @@ def test_missing_columns_and_empty_sheets_are_said(tmp_path: Path) -> None:
     assert "does not exist" in gone.output and gone.exit_code == 1
 
 
+def test_a_damaged_or_renamed_workbook_is_said_in_words(tmp_path: Path) -> None:
+    import random
+    import zipfile
+
+    rng = random.Random(11)
+    renamed = write_plan(tmp_path, PLAN, name="renamed.xlsx")
+    noise = tmp_path / "noise.xlsx"
+    noise.write_bytes(bytes(rng.randrange(256) for _ in range(3000)))
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(broken, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types")
+    for path in (renamed, noise, broken):
+        result = clarion("import", str(path), "-o", str(tmp_path / "out.yaml"))
+        assert result.exit_code == 1, path
+        assert "not an Excel workbook Clarion can read" in result.output
+        assert not (tmp_path / "out.yaml").exists()
+
+
 def test_excel_encodings_and_semicolons(tmp_path: Path) -> None:
     text = "Date;Time;Message\n16/05/2024;9:00;Café crème – 50p\n"
     for name, data in (

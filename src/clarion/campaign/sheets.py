@@ -141,27 +141,27 @@ def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
 
 def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
     """Rows of the first sheet of a workbook, as cell values (dates and times as such)."""
-    import zipfile
-
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
+        try:
+            out: list[tuple[int, list[Any]]] = []
+            for n, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+                if n > MAX_ROWS + 1:
+                    break
+                out.append((n, list(values)))
+            return out
+        finally:
+            book.close()
+    # A damaged workbook fails deep inside zipfile, XML parsing or openpyxl, each with its own
+    # exception type: whatever it is, the person is told the file cannot be read.
+    except Exception as exc:
         raise _Unreadable(
-            f"This is not an Excel workbook Clarion can read ({type(exc).__name__}). Save it "
-            "again as Excel (.xlsx) or CSV."
+            "This is not an Excel workbook Clarion can read (it may be damaged, or another kind "
+            "of file named .xlsx). Open it in your spreadsheet program and save it again as "
+            f"Excel (.xlsx) or CSV. ({type(exc).__name__})"
         ) from None
-    try:
-        ws = book.worksheets[0]
-        out: list[tuple[int, list[Any]]] = []
-        for n, values in enumerate(ws.iter_rows(values_only=True), start=1):
-            if n > MAX_ROWS + 1:
-                break
-            out.append((n, list(values)))
-        return out
-    finally:
-        book.close()
 
 
 def _blank(value: Any) -> bool:
