@@ -232,3 +232,17 @@ def test_any_cell_text_imports_without_a_traceback(tmp_path_factory: object, tex
             assert raw["posts"][0]["text"] == cell
         else:
             assert "problem" in result.output
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=2000), st.sampled_from(["plan.csv", "plan.xlsx"]))
+def test_random_bytes_are_problems_never_tracebacks(data: bytes, name: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(data)
+        sheet = read(path)
+        assert sheet.problems or sheet.rows
+        for p in sheet.problems:
+            assert str(p).startswith(str(path))

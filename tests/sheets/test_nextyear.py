@@ -7,9 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clarion.campaign import yamlsafe
 from clarion.campaign.load import load
+from clarion.campaign.nextyear import next_year
 from clarion.campaign.schedule import slots
 from tests.conftest import EXAMPLE
 from tests.sheets.helpers import clarion
@@ -121,6 +124,11 @@ def test_start_dates_and_mistakes_in_plain_words(last: Path, tmp_path: Path) -> 
     assert american.exit_code == 2 and "reads as month first" in american.output
     nonsense = clarion("init", "--from", str(last), "--start", "next July")
     assert nonsense.exit_code == 2 and "is not a date Clarion can read" in nonsense.output
+    for far in ("9999-12-31", "0001-01-01"):
+        outside = clarion("init", "--from", str(last), "--start", far)
+        assert outside.exit_code == 2 and "outside the years Clarion plans for" in outside.output
+    late = clarion("init", "--from", str(last), "--start", "2100-12-27")
+    assert late.exit_code == 1 and "27 December 2100 to 1 January 2101, outside" in late.output
     alone = clarion("init", "--start", "2023-07-03")
     assert alone.exit_code == 2 and "Give both --from" in alone.output
     same = clarion("init", "--from", str(last), "--start", "2022-07-05")
@@ -161,3 +169,23 @@ def test_start_dates_and_mistakes_in_plain_words(last: Path, tmp_path: Path) -> 
         "--force",
     )
     assert clash.exit_code == 1 and "Give --slug" in clash.output
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 20)))
+def test_any_start_keeps_every_weekday_and_time(start: dt.date) -> None:
+    result = next_year(EXAMPLE, start, slug="next-week", out_name=None)
+    if start == dt.date(2022, 7, 4) or abs((start - dt.date(2022, 7, 4)).days) < 4:
+        assert result.text is None
+        return
+    assert result.text is not None, result.problems
+    assert result.start is not None and result.start.weekday() == 0  # a Monday, as in 2022
+    assert abs((result.start - start).days) <= 3
+    raw, _ = yamlsafe.load(result.text.encode())
+    old, _ = yamlsafe.load(EXAMPLE.read_bytes())
+    for a, b in zip(old["posts"], raw["posts"], strict=True):
+        assert a["id"] == b["id"]
+        if "at" in a:
+            before = dt.datetime.fromisoformat(str(a["at"]))
+            after = dt.datetime.fromisoformat(str(b["at"]))
+            assert after.weekday() == before.weekday() and after.time() == before.time()

@@ -27,6 +27,7 @@ from clarion.campaign.load import load, read
 from clarion.campaign.model import Campaign
 from clarion.campaign.problems import Problem
 from clarion.campaign.yamlsafe import Mark
+from clarion.durations import FIRST_YEAR, LAST_YEAR
 
 
 class NextYear(NamedTuple):
@@ -57,7 +58,12 @@ def parse_start(written: str) -> dt.date | str:
     found = parse_date(written)
     if isinstance(found, str):
         return found.replace("Clarion can read", "Clarion can read as --start")
-    return found[0]
+    day = found[0]
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return (
+            f"{day:%-d %B %Y} is outside the years Clarion plans for ({FIRST_YEAR} to {LAST_YEAR})."
+        )
+    return day
 
 
 def next_year(
@@ -93,6 +99,20 @@ def next_year(
             [
                 f"--start {start} is within a few days of last year's start ({old}): give next "
                 "year's date, e.g. " + f"{old + dt.timedelta(weeks=52):%Y-%m-%d}."
+            ],
+            [],
+            [],
+        )
+    last_day = c.dates.end + shift
+    if not (new_start.year >= FIRST_YEAR and last_day.year <= LAST_YEAR):
+        return NextYear(
+            None,
+            "",
+            None,
+            [
+                f"--start {start}: the week would run {new_start:%-d %B %Y} to "
+                f"{last_day:%-d %B %Y}, outside the years Clarion plans for ({FIRST_YEAR} to "
+                f"{LAST_YEAR}). Check the year."
             ],
             [],
             [],
