@@ -246,3 +246,12 @@ def test_random_bytes_are_problems_never_tracebacks(data: bytes, name: str) -> N
         assert sheet.problems or sheet.rows
         for p in sheet.problems:
             assert str(p).startswith(str(path))
+
+
+def test_a_sheet_too_big_for_one_campaign_file_is_refused(tmp_path: Path) -> None:
+    lines = ["Date,Time,Text"] + [f"16/05/2024,09:00,Post {i}: {'word ' * 60}" for i in range(4000)]
+    sheet = write_plan(tmp_path, "\n".join(lines) + "\n")
+    out = tmp_path / "week.yaml"
+    result = clarion("import", str(sheet), "-o", str(out))
+    assert result.exit_code == 1 and not out.exists()
+    assert "a campaign file can be at most 1,048,576 bytes (1 MiB)" in result.output

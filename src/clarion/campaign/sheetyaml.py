@@ -178,6 +178,18 @@ def convert(
     text = campaign_text(
         sheet.rows, name=title, slug=slug, timezone=timezone, source=sheet_path.name
     )
+    size = len(text.encode("utf-8"))
+    if size > yamlsafe.MAX_FILE_BYTES:
+        return Imported(
+            None,
+            [
+                f"{shown or sheet_path}: its {len(sheet.rows):,} posts make a campaign file of "
+                f"{size:,} bytes; a campaign file can be at most {yamlsafe.MAX_FILE_BYTES:,} "
+                "bytes (1 MiB). Split the sheet into several campaigns."
+            ],
+            sheet.notes,
+            0,
+        )
     raw, _ = yamlsafe.load(text.encode("utf-8"))
     campaign = Campaign.model_validate(raw)  # a bug here, not the user's: let it show
     days = (campaign.dates.end - campaign.dates.start).days + 1
