@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from clarion.campaign import yamlsafe
+from clarion.campaign import yamlhints, yamlsafe
 from clarion.campaign.model import Campaign
 from clarion.campaign.problems import Problem
 from clarion.campaign.yamlsafe import Mark, SourceMap
@@ -30,6 +30,8 @@ class Source(NamedTuple):
 
     def at(self, path: yamlsafe.Path_, message: str, *, key: bool = False) -> Problem:
         mark = self.smap.key(path) if key else self.smap.value(path)
+        if not key and self.smap.text:  # a value YAML read differently from what was typed
+            message = yamlhints.refine(self.smap.text, mark.line, mark.column, message)
         return Problem(self.display, mark.line, mark.column, message)
 
 
@@ -55,18 +57,13 @@ def load(path: Path, display: str | None = None) -> tuple[Loaded | None, list[Pr
     except OSError as exc:
         return None, [Problem(shown, 1, 1, f"Clarion could not read this file: {exc.strerror}.")]
     try:
-        raw, smap = yamlsafe.load(data)
+        raw, smap = yamlsafe.load(data, path.name)
     except yamlsafe.YamlError as exc:
         return None, [Problem(shown, exc.mark.line, exc.mark.column, exc.message)]
     source = Source(path, shown, smap)
-    if not isinstance(raw, dict):
-        return None, [
-            source.at(
-                (),
-                "A campaign file is a block of fields (`name:`, `timezone:`, `posts:` …); "
-                "see `clarion init` for a starter.",
-            )
-        ]
+    foreign = yamlhints.not_a_campaign(raw, smap.text, path.name)
+    if foreign is not None:
+        return None, [source.at((), foreign)]
     try:
         campaign = Campaign.model_validate(raw)
     except ValidationError as exc:

@@ -36,7 +36,8 @@ def check(loaded: Loaded, add: AddFn) -> None:
     time zone, dates, times, platforms, hashtags, ids, templates, accounts, quotes, links."""
     c = loaded.campaign
     tz_ok = _check_timezone(c, add)
-    if c.dates.end < c.dates.start:
+    dates_ok = c.dates.end >= c.dates.start
+    if not dates_ok:
         add(
             ("dates", "end"),
             f"The campaign ends ({c.dates.end}) before it starts "
@@ -54,8 +55,8 @@ def check(loaded: Loaded, add: AddFn) -> None:
             if variant.link is not None:
                 _check_link(variant.link, (*path, "variants", name, "link"), add)
     placed, slot_problems = slots(c)
-    for sp in slot_problems:
-        add(sp.path, sp.message)
+    for sp in slot_problems if dates_ok else ():  # with the dates reversed, no post can fit:
+        add(sp.path, sp.message)  # one problem (the dates), not one more for every post
     if tz_ok:
         tz = zone(c.timezone)
         for slot in placed:
@@ -82,16 +83,9 @@ def _check_timezone(c: Campaign, add: AddFn) -> bool:
     try:
         zone(c.timezone)
     except ZoneInfoNotFoundError:
-        import difflib
-        import zoneinfo
+        from clarion.campaign.zonewords import unknown_zone
 
-        close = difflib.get_close_matches(c.timezone, zoneinfo.available_timezones(), n=1)
-        hint = f" Did you mean {close[0]}?" if close else ""
-        add(
-            ("timezone",),
-            f"`{c.timezone}` is not a time zone Clarion knows. Use a name from the "
-            f"IANA list such as Europe/London or America/New_York.{hint}",
-        )
+        add(("timezone",), unknown_zone(c.timezone))
         return False
     return True
 

@@ -45,11 +45,13 @@ class SourceMap:
     most files have no problem, so most positions are never asked for.
     """
 
-    __slots__ = ("keys", "values")
+    __slots__ = ("keys", "text", "values")
 
-    def __init__(self) -> None:
+    def __init__(self, text: str = "") -> None:
         self.values: dict[Path_, Any] = {}
         self.keys: dict[Path_, Any] = {}
+        #: The file's text, for messages that quote a line (:mod:`clarion.campaign.yamlhints`).
+        self.text = text
 
     def value(self, path: Path_) -> Mark:
         """The mark of the value at ``path``, or of the nearest enclosing value that exists."""
@@ -88,14 +90,20 @@ def _mark(node: yaml.Node) -> Mark:
     return Mark(m.line + 1, m.column + 1)
 
 
-def load(data: bytes) -> tuple[Any, SourceMap]:
-    """Parse one YAML document into plain values and a :class:`SourceMap`."""
+def load(data: bytes, name: str = "") -> tuple[Any, SourceMap]:
+    """Parse one YAML document into plain values and a :class:`SourceMap` (``name``: the file's
+    name, to tell a Markdown document from a campaign)."""
+    from clarion.campaign import yamlhints
+
     if len(data) > MAX_FILE_BYTES:
         raise YamlError(
             f"This file is {len(data):,} bytes; campaign files can be at most "
             f"{MAX_FILE_BYTES:,} bytes (1 MiB). Split the campaign into several files.",
             Mark(1, 1),
         )
+    kind = yamlhints.sniff(data)
+    if kind is not None:
+        raise YamlError(kind, Mark(1, 1))
     try:
         # As data.decode("utf-8-sig") (a leading byte order mark dropped, error offsets counted
         # after it), without importing that codec at each start.
@@ -113,12 +121,25 @@ def load(data: bytes) -> tuple[Any, SourceMap]:
         mark = exc.problem_mark or exc.context_mark
         where = Mark(mark.line + 1, mark.column + 1) if mark else Mark(1, 1)
         what = exc.problem or "this is not valid YAML"
-        raise YamlError(f"The file is not valid YAML here: {what}.", where) from None
+        cm = exc.context_mark
+        hint = yamlhints.explain(
+            text,
+            what,
+            where.line - 1,
+            where.column - 1,
+            exc.context or "",
+            cm.line if cm else -1,
+            cm.column if cm else -1,
+            name,
+        )
+        if hint is not None:
+            raise YamlError(hint.message, Mark(hint.line, hint.column)) from None
+        raise YamlError(yamlhints.plain(what), where) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"The file is not valid YAML: {exc}.", Mark(1, 1)) from None
     finally:
         loader.dispose()
-    smap = SourceMap()
+    smap = SourceMap(text)
     if node is None:
         return None, smap
     builder = _Builder(loader, smap)

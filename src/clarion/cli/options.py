@@ -108,3 +108,55 @@ class Duration(click.ParamType):  # type: ignore[type-arg,unused-ignore]
             return parse_ms(str(value), self.within)
         except ValueError as exc:
             self.fail(str(exc), param, ctx)
+
+
+class Day(click.ParamType):  # type: ignore[type-arg,unused-ignore]
+    """A calendar day: 2024-05-16 (ISO), or 16/05/2024 read day first, as in the UK.
+
+    The one place a command option's date is read (``--from``/``--to`` of preview, …)."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return parse_day(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def parse_day(written: str) -> dt.date:
+    """``written`` as a date (see :class:`Day`); ValueError with the words to show."""
+    import re
+
+    shown = written if len(written) <= 30 else written[:27] + "..."
+    text = written.strip()
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    uk = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", text)
+    if iso:
+        year, month, day = (int(g) for g in iso.groups())
+    elif uk:
+        day, month, year = (int(g) for g in uk.groups())
+        if month > 12 and day <= 12:
+            raise ValueError(
+                f"{shown!r} has no month {month}: Clarion reads dates written with / day first, "
+                f"as in the UK. Write the date as {year:04d}-{day:02d}-{month:02d} "
+                f"(year-month-day), or {month:02d}/{day:02d}/{year}."
+            )
+    else:
+        raise ValueError(
+            f"{shown!r} is not a date Clarion can read. Write the date as 2024-05-16 "
+            "(year-month-day), or 16/05/2024 (day first)."
+        )
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(
+            f"{shown!r} is in the year {year}; give a date from {FIRST_YEAR} to {LAST_YEAR}."
+        )
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise ValueError(
+            f"{shown!r} is not a real date (there is no day {day} in month {month} of {year}). "
+            "Write the date as 2024-05-16 (year-month-day)."
+        ) from None

@@ -11,7 +11,7 @@ import click
 
 from clarion.cli.completion import PlatformChoice
 from clarion.cli.context import AppContext, pass_app
-from clarion.cli.options import campaign_files, output_format
+from clarion.cli.options import Day, campaign_files, output_format
 
 if TYPE_CHECKING:
     from clarion.delivery import Delivery, Media
@@ -28,8 +28,10 @@ if TYPE_CHECKING:
     type=PlatformChoice(),
     help="Show only this platform (repeat for several).",
 )
-@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]), help="First day to show.")
-@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]), help="Last day to show.")
+@click.option(
+    "--from", "start", type=Day(), help="First day to show: 2022-07-04, or 04/07/2022 (day first)."
+)
+@click.option("--to", "end", type=Day(), help="Last day to show (written like --from).")
 @output_format("table", "json", "requests", "html", "ics")
 @click.option(
     "-o",
@@ -42,8 +44,8 @@ def preview_cmd(
     app: AppContext,
     files: tuple[Path, ...],
     only: tuple[str, ...],
-    start: dt.datetime | None,
-    end: dt.datetime | None,
+    start: dt.date | None,
+    end: dt.date | None,
     fmt: str,
     output: Path | None,
 ) -> None:
@@ -187,16 +189,16 @@ def _requests(chosen: list[Delivery]) -> dict[str, Any]:
 def _choose(
     deliveries: list[Delivery],
     only: tuple[str, ...],
-    start: dt.datetime | None,
-    end: dt.datetime | None,
+    start: dt.date | None,
+    end: dt.date | None,
 ) -> list[Delivery]:
     """The deliveries on the chosen platforms and local days (--platform, --from, --to)."""
     return [
         d
         for d in deliveries
         if (not only or d.platform in only)
-        and (start is None or d.at.date() >= start.date())
-        and (end is None or d.at.date() <= end.date())
+        and (start is None or d.at.date() >= start)
+        and (end is None or d.at.date() <= end)
     ]
 
 
@@ -206,8 +208,8 @@ def _render(
     fmt: str,
     output: Path | None,
     only: tuple[str, ...],
-    start: dt.datetime | None,
-    end: dt.datetime | None,
+    start: dt.date | None,
+    end: dt.date | None,
 ) -> None:
     """The html page or the ics calendar of the week, to ``output`` or the screen."""
     from clarion.cli.validate import check, report_problems
