@@ -154,6 +154,8 @@ def test_start_dates_and_mistakes_in_plain_words(last: Path, tmp_path: Path) -> 
     )
     assert chosen.exit_code == 0, chosen.output
     assert yamlsafe.load((tmp_path / "c.yaml").read_bytes())[0]["slug"] == "copro-23"
+    bad_slug = clarion("init", "--from", str(last), "--start", "2023-07-03", "--slug", "Bad Slug")
+    assert bad_slug.exit_code == 1 and '"Bad Slug" cannot be a slug' in bad_slug.output
     nameless = tmp_path / "week.yaml"
     nameless.write_text(
         last.read_text().replace("slug: coproduction-week-2022\n", "").replace(" 2022\n", "\n")

@@ -22,6 +22,8 @@ import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from pydantic import ValidationError
+
 from clarion.campaign import yamlsafe
 from clarion.campaign.load import load, read
 from clarion.campaign.model import Campaign
@@ -145,7 +147,12 @@ def next_year(
                 edits.append(_id_edit(lines, smap.value(("quotes", "items", k)), f"quote-{k + 1}"))
     old_slug = loaded.slug
     new_slug = slug or _bump(old_slug, old.year, years) or out_name or old_slug
-    if new_slug == old_slug:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,79}", new_slug):
+        fail.append(
+            f'"{new_slug}" cannot be a slug (the short name in delivery keys): use lower-case '
+            "letters, digits and -, e.g. carers-week-2026."
+        )
+    elif new_slug == old_slug:
         fail.append(
             f"The new campaign's slug would be `{old_slug}`, last year's: its posts would be "
             "taken for last year's. Give --slug (e.g. --slug "
@@ -169,7 +176,20 @@ def next_year(
     new_text = _apply(lines, edits)
     warnings = _mentions(new_text, f"{out_name or new_slug}.yaml", old.year)
     raw_new, _ = yamlsafe.load(new_text.encode("utf-8"))
-    Campaign.model_validate(raw_new)  # a failure here is Clarion's bug, not the user's
+    try:
+        Campaign.model_validate(raw_new)
+    except ValidationError as exc:  # not expected: every value moved was checked above
+        return NextYear(
+            None,
+            new_slug,
+            new_start,
+            [
+                f"The moved campaign would not be valid: {e['msg']} ({e['loc']})."
+                for e in exc.errors()
+            ],
+            notes,
+            [],
+        )
     return NextYear(new_text, new_slug, new_start, [], notes, warnings)
 
 
