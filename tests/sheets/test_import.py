@@ -255,3 +255,12 @@ def test_a_sheet_too_big_for_one_campaign_file_is_refused(tmp_path: Path) -> Non
     result = clarion("import", str(sheet), "-o", str(out))
     assert result.exit_code == 1 and not out.exists()
     assert "a campaign file can be at most 1,048,576 bytes (1 MiB)" in result.output
+
+
+def test_an_id_given_twice_is_a_problem(tmp_path: Path) -> None:
+    sheet = write_plan(
+        tmp_path, "Id,Date,Time,Text\nlaunch,16/05/2024,9am,A\nlaunch,17/05/2024,9am,B\n"
+    )
+    result = clarion("import", str(sheet), "-o", str(tmp_path / "week.yaml"))
+    assert result.exit_code == 1
+    assert 'row 3, column A (Id): the id "launch" is already the id of row 2' in result.output

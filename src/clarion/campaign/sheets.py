@@ -216,6 +216,21 @@ def _posts(shown: str, table: list[tuple[int, list[Any]]]) -> Sheet:
         problems.extend(reader.problems)
         if row is not None:
             out.append(row)
+    first: dict[str, int] = {}
+    for row in out:
+        if row.id is not None and row.id in first:
+            i, title = columns["id"]
+            problems.append(
+                SheetProblem(
+                    shown,
+                    row.number,
+                    f"column {column_letter(i)} ({title})",
+                    f'the id "{row.id}" is already the id of row {first[row.id]}; '
+                    "give each post its own.",
+                )
+            )
+        elif row.id is not None:
+            first[row.id] = row.number
     if not out and not problems:
         problems.append(SheetProblem(shown, None, None, "the sheet has a header but no posts."))
     return Sheet(out, problems, notes)
