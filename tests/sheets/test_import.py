@@ -264,3 +264,13 @@ def test_an_id_given_twice_is_a_problem(tmp_path: Path) -> None:
     result = clarion("import", str(sheet), "-o", str(tmp_path / "week.yaml"))
     assert result.exit_code == 1
     assert 'row 3, column A (Id): the id "launch" is already the id of row 2' in result.output
+
+
+def test_made_up_ids_never_take_a_given_one(tmp_path: Path) -> None:
+    sheet = write_plan(
+        tmp_path, "Id,Date,Time,Text\n,16/05/2024,9am,Hi there\nhi-there,17/05/2024,9am,B\n"
+    )
+    out = tmp_path / "week.yaml"
+    assert clarion("import", str(sheet), "-o", str(out)).exit_code == 0
+    raw, _ = yamlsafe.load(out.read_bytes())
+    assert [p["id"] for p in raw["posts"]] == ["hi-there-2", "hi-there"]

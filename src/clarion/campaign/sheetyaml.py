@@ -68,13 +68,10 @@ def scalar(text: str, indent: int) -> str:
 def post_id(row: Row, used: set[str]) -> str:
     """The row's id, or one made from the first words of its text (stable when rows move)."""
     if row.id:
-        base = row.id
-    else:
-        ascii_text = (
-            unicodedata.normalize("NFKD", row.text).encode("ascii", "ignore").decode().lower()
-        )
-        words = re.findall(r"[a-z0-9]+", ascii_text)[:5]
-        base = "-".join(words)[:40].strip("-") or f"row-{row.number}"
+        return row.id  # the sheet's own (unique: checked when read)
+    ascii_text = unicodedata.normalize("NFKD", row.text).encode("ascii", "ignore").decode().lower()
+    words = re.findall(r"[a-z0-9]+", ascii_text)[:5]
+    base = "-".join(words)[:40].strip("-") or f"row-{row.number}"
     ident, n = base, 2
     while ident in used:
         ident, n = f"{base}-{n}", n + 1
@@ -114,7 +111,7 @@ def campaign_text(rows: list[Row], *, name: str, slug: str, timezone: str, sourc
         "",
         "posts:",
     ]
-    used: set[str] = set()
+    used: set[str] = {r.id for r in rows if r.id}
     for row in rows:
         out.append(f"  # sheet row {row.number}")
         out.append(f"  - id: {plain(post_id(row, used))}")
