@@ -323,3 +323,20 @@ def test_hints_never_raise(
 def test_sniff_never_raises(data: bytes) -> None:
     said = yamlhints.sniff(data)
     assert said is None or "campaign" in said or "UTF-8" in said
+
+
+def test_a_field_at_the_start_of_its_line_is_one_problem(tmp_path: Path) -> None:
+    line, col, msg = one(tmp_path, edit("    text: Second post", "text: Second post"))
+    assert (line, col) == (15, 1)
+    assert "reads it as a field of the campaign, not of the post above it" in msg
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.binary(max_size=120), _YAMLISH.map(lambda t: t.encode("utf-8"))))
+def test_reading_any_bytes_gives_values_or_words(data: bytes) -> None:
+    from clarion.campaign import yamlsafe
+
+    try:
+        yamlsafe.load(data, "week.yaml")
+    except yamlsafe.YamlError as exc:
+        assert exc.message and exc.mark.line >= 1 and exc.mark.column >= 1

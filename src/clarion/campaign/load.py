@@ -67,7 +67,8 @@ def load(path: Path, display: str | None = None) -> tuple[Loaded | None, list[Pr
     try:
         campaign = Campaign.model_validate(raw)
     except ValidationError as exc:
-        return None, sorted(_problem(source, raw, err) for err in exc.errors())
+        errors = exc.errors()
+        return None, sorted(_problem(source, raw, e) for e in errors if not _knock_on(e, errors))
     slug = campaign.slug or _default_slug(path)
     return Loaded(source, campaign, slug), []
 
@@ -212,6 +213,15 @@ _PATTERN_WORDS = {
 }
 
 
+def _knock_on(err: ErrorDetails, errors: list[ErrorDetails]) -> bool:
+    """A post missing `text` when a `text:` stands at the start of a line below it (not indented,
+    so a field of the campaign): one problem, the misplaced line, not two."""
+    return err["type"] == "missing" and any(
+        e["type"] == "extra_forbidden" and len(e["loc"]) == 1 and e["loc"][0] == err["loc"][-1]
+        for e in errors
+    )
+
+
 def _unknown_field(raw: Any, loc: tuple[str | int, ...]) -> str:
     name = str(loc[-1])
     parent: Any = raw
@@ -225,6 +235,12 @@ def _unknown_field(raw: Any, loc: tuple[str | int, ...]) -> str:
 
     message = f"Clarion doesn't know the field `{name}` here."
     known = _known_fields(loc[:-1])
+    if len(loc) == 1 and name in _known_fields(("posts",)) and name not in known:
+        return (
+            f"`{name}:` starts at the beginning of its line, so YAML reads it as a field of the "
+            "campaign, not of the post above it. Indent it to line up with the post's other "
+            "fields."
+        )
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
     if close:
         message += f" Did you mean `{close[0]}`?"

@@ -11,6 +11,8 @@ raises.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 #: Line breaks as libyaml counts them (its marks' lines).
@@ -29,11 +31,12 @@ class Hint(NamedTuple):
     column: int  # 1-based
 
 
-def lines(text: str) -> list[str]:
-    return _BREAKS.split(text)
+@lru_cache(maxsize=2)  # refine() is asked once per problem of the same file
+def lines(text: str) -> tuple[str, ...]:
+    return tuple(_BREAKS.split(text))
 
 
-def _at(rows: list[str], n: int) -> str:
+def _at(rows: Sequence[str], n: int) -> str:
     return rows[n] if 0 <= n < len(rows) else ""
 
 
@@ -175,10 +178,7 @@ def explain(
     return None
 
 
-_Args = tuple[list[str], str, int, int, str, int, int]
-
-
-def _tab(rows: list[str], problem: str, l0: int, c0: int, *_: Any) -> Hint | None:
+def _tab(rows: Sequence[str], problem: str, l0: int, c0: int, *_: Any) -> Hint | None:
     for n in range(l0, -1, -1):
         row = _at(rows, n)
         lead = row[: len(row) - len(row.lstrip(" \t"))]
@@ -198,7 +198,7 @@ _FLOW_HASH = re.compile(r"[\[{,]\s*#")
 
 
 def _flow_comment(
-    rows: list[str], problem: str, l0: int, c0: int, context: str, cl: int, cc: int
+    rows: Sequence[str], problem: str, l0: int, c0: int, context: str, cl: int, cc: int
 ) -> Hint | None:
     if "flow" not in context and "flow" not in problem and "']'" not in problem:
         return None
@@ -221,7 +221,7 @@ def _flow_comment(
     )
 
 
-def _closing(rows: list[str], n: int, start: int, quote: str) -> tuple[int, int] | None:
+def _closing(rows: Sequence[str], n: int, start: int, quote: str) -> tuple[int, int] | None:
     """Where the quoted text opened at ``rows[n][start]`` closes (line, column), or None."""
     col = start + 1
     for k in range(n, min(len(rows), n + 200)):
@@ -245,7 +245,7 @@ _VALUE_QUOTE = re.compile(r"^(\s*(?:-\s+)*(?:[A-Za-z_][\w-]{0,40}:\s+)?)([\"'])"
 
 
 def _unclosed(
-    rows: list[str], problem: str, l0: int, c0: int, context: str, cl: int, cc: int
+    rows: Sequence[str], problem: str, l0: int, c0: int, context: str, cl: int, cc: int
 ) -> Hint | None:
     candidates: list[tuple[int, int]] = []
     if "quoted scalar" in context and cl >= 0:
@@ -278,7 +278,7 @@ def _unclosed(
 
 
 def _no_space(
-    rows: list[str], problem: str, l0: int, c0: int, context: str, cl: int, cc: int
+    rows: Sequence[str], problem: str, l0: int, c0: int, context: str, cl: int, cc: int
 ) -> Hint | None:
     first = cl if "simple key" in context and cl >= 0 else l0
     for n in range(first, max(-1, min(first, l0) - 4), -1):
@@ -297,7 +297,7 @@ def _no_space(
     return None
 
 
-def _key_above(rows: list[str], n: int) -> tuple[int, re.Match[str]] | None:
+def _key_above(rows: Sequence[str], n: int) -> tuple[int, re.Match[str]] | None:
     """The line above ``n`` (or ``n`` itself) where the value continued on ``n`` starts."""
     indent = _indent(_at(rows, n))
     for k in range(n, -1, -1):
@@ -313,7 +313,7 @@ def _key_above(rows: list[str], n: int) -> tuple[int, re.Match[str]] | None:
 
 
 def _colon(
-    rows: list[str], problem: str, l0: int, c0: int, context: str, cl: int, cc: int
+    rows: Sequence[str], problem: str, l0: int, c0: int, context: str, cl: int, cc: int
 ) -> Hint | None:
     if "mapping values are not allowed" not in problem:
         return None
@@ -348,7 +348,7 @@ def _colon(
     )
 
 
-def _deeper(rows: list[str], n: int, k: int, m: re.Match[str]) -> Hint:
+def _deeper(rows: Sequence[str], n: int, k: int, m: re.Match[str]) -> Hint:
     key = _KEY_LINE.match(_at(rows, n))
     name = key.group(3) if key else "this field"
     col = _key_col(_at(rows, k))
@@ -361,7 +361,7 @@ def _deeper(rows: list[str], n: int, k: int, m: re.Match[str]) -> Hint:
     )
 
 
-def _previous(rows: list[str], n: int) -> int:
+def _previous(rows: Sequence[str], n: int) -> int:
     for k in range(n - 1, -1, -1):
         if _content(_at(rows, k)):
             return k
@@ -369,7 +369,7 @@ def _previous(rows: list[str], n: int) -> int:
 
 
 def _indentation(
-    rows: list[str], problem: str, l0: int, c0: int, context: str, cl: int, cc: int
+    rows: Sequence[str], problem: str, l0: int, c0: int, context: str, cl: int, cc: int
 ) -> Hint | None:
     n = l0
     while n < len(rows) and not _content(_at(rows, n)):
