@@ -274,3 +274,22 @@ def test_made_up_ids_never_take_a_given_one(tmp_path: Path) -> None:
     assert clarion("import", str(sheet), "-o", str(out)).exit_code == 0
     raw, _ = yamlsafe.load(out.read_bytes())
     assert [p["id"] for p in raw["posts"]] == ["hi-there-2", "hi-there"]
+
+
+def test_a_csv_import_never_loads_openpyxl(tmp_path: Path) -> None:
+    """Start-up time: openpyxl is imported only for .xlsx."""
+    import subprocess
+    import sys
+
+    sheet = write_plan(tmp_path)
+    code = (
+        "import sys; from clarion.cli import main\n"
+        "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+        "assert 'openpyxl' not in sys.modules, 'openpyxl was imported'\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, "import", str(sheet), "-o", str(tmp_path / "w.yaml")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "w.yaml").exists()
