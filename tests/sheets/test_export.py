@@ -97,3 +97,15 @@ def test_an_invalid_campaign_writes_nothing(tmp_path: Path, env: dict[str, str])
     result = clarion("export", str(week), "-o", str(out), env=env)
     assert result.exit_code == 1 and not out.exists()
     assert "Nowhere/Town" in result.output and "Nothing was exported." in result.output
+
+
+def test_a_folder_that_cannot_be_written_is_said(tmp_path: Path, env: dict[str, str]) -> None:
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, not a folder")
+    for args in (
+        ("export", str(EXAMPLE), "-o", str(blocked / "plan.csv")),
+        ("init", "--from", str(EXAMPLE), "--start", "2023-07-03", "-o", str(blocked / "w.yaml")),
+    ):
+        result = clarion(*args, env=env)
+        assert result.exit_code == 1, result.output
+        assert f"Clarion could not write {blocked}" in result.output

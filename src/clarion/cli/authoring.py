@@ -86,8 +86,10 @@ def _next_year(
         target = last.with_name(f"{result.slug}.yaml")
     if target.exists() and not force:
         raise click.ClickException(f"{target} already exists; choose another name or add --force.")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(result.text, encoding="utf-8")
+    from clarion.cli.sheets import writing
+
+    with writing(target):
+        target.write_text(result.text, encoding="utf-8")
     for w in result.warnings:
         app.echo(app.style(str(w._replace(file=str(target))), fg="yellow"), err=True)
     n = len(result.warnings)

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from clarion.cli.context import AppContext, pass_app
 from clarion.cli.options import campaign_files
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Turn a file that cannot be written (no such folder, no permission, disk full) into a
+    message in words instead of a traceback."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        yield
+    except OSError as exc:
+        raise click.ClickException(
+            f"Clarion could not write {path}: {exc.strerror or exc}. Check that the folder can "
+            "be written to, or choose another with -o."
+        ) from None
 
 
 @click.command("import")
@@ -67,8 +83,8 @@ def import_cmd(
             err=True,
         )
         raise SystemExit(1)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(result.text, encoding="utf-8")
+    with writing(output):
+        output.write_text(result.text, encoding="utf-8")
     app.echo(
         f"Wrote {output}: {result.posts} post{'s' if result.posts != 1 else ''}. "
         f"Check it with: clarion validate {output}"
@@ -105,8 +121,8 @@ def export_cmd(app: AppContext, files: tuple[Path, ...], fmt: str | None, output
     chosen = fmt or ("xlsx" if output.suffix.lower() == ".xlsx" else "csv")
     result = checked_or_exit(app, files, nothing_done="Nothing was exported.")
     seen = ledger_view(app, [c.slug for c in result.campaigns], {d.key for d in result.deliveries})
-    output.parent.mkdir(parents=True, exist_ok=True)
-    n = write(
-        output, chosen, result.deliveries, result.fits, lambda d: seen.of(d) if seen else None
-    )
+    with writing(output):
+        n = write(
+            output, chosen, result.deliveries, result.fits, lambda d: seen.of(d) if seen else None
+        )
     app.echo(f"Wrote {output}: {n:,} deliveries.")
