@@ -293,3 +293,25 @@ def test_a_csv_import_never_loads_openpyxl(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "w.yaml").exists()
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=40))
+def test_any_written_date_or_time_is_read_or_refused_in_words(written: str) -> None:
+    day = parse_date(written)
+    assert isinstance(day, str) or isinstance(day[0], dt.date)
+    t = parse_time(written)
+    assert isinstance(t, dt.time | str)
+
+
+@given(st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2100, 12, 31)))
+def test_every_way_of_writing_a_date_reads_back_the_same_day(day: dt.date) -> None:
+    for written in (
+        f"{day:%d/%m/%Y}",
+        f"{day.day}/{day.month}/{day:%Y}",
+        day.isoformat(),
+        f"{day.day} {day:%B %Y}",
+        f"{day:%A} {day.day} {day:%b %Y}",
+        f"{day:%B} {day.day}, {day:%Y}",
+    ):
+        assert parse_date(written) == (day, None), written
