@@ -315,3 +315,27 @@ def test_every_way_of_writing_a_date_reads_back_the_same_day(day: dt.date) -> No
         f"{day:%B} {day.day}, {day:%Y}",
     ):
         assert parse_date(written) == (day, None), written
+
+
+def test_xlsx_date_time_and_number_cells(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    assert ws is not None
+    ws.append(["Date", "Time", "Text", "Hashtags"])
+    ws.append([dt.datetime(2024, 5, 16), dt.time(9, 30), "A", "CarersWeek"])
+    ws.append([dt.datetime(2024, 5, 17, 14, 15), None, "B: with a colon", None])  # time in date
+    ws.append([dt.date(2024, 5, 18), 0.75, 42, None])  # 0.75 of a day: 18:00; a number as text
+    ws.append([45431, "10:00", "C", None])  # a date typed as a number
+    path = tmp_path / "plan.xlsx"
+    book.save(path)
+    sheet = read(path)
+    assert [str(p) for p in sheet.problems] == [
+        f'{path}: row 5, column A (Date): "45431" is a number, not a date. Write it as 16/05/2024.'
+    ]
+    assert [(r.at, r.text) for r in sheet.rows] == [
+        (dt.datetime(2024, 5, 16, 9, 30), "A"),
+        (dt.datetime(2024, 5, 17, 14, 15), "B: with a colon"),
+        (dt.datetime(2024, 5, 18, 18, 0), "42"),
+    ]
