@@ -306,3 +306,18 @@ def test_a_mastodon_servers_matrix_limit_read_by_accounts_check_is_used(photo: P
     made = images.prepare(photo, server)
     assert made.width * made.height <= 2_073_600
     assert made.sha256 != images.prepare(photo, platforms.get("mastodon")).sha256
+
+
+def test_a_dry_run_says_each_image_as_it_will_be_sent(tmp_path: Path, photo_bytes: bytes) -> None:
+    (tmp_path / "photo.jpg").write_bytes(photo_bytes)
+    path = tmp_path / "week.yaml"
+    path.write_text(campaign("[bluesky]", "photo.jpg"), encoding="utf-8")
+    env = {"CLARION_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}", "CLARION_ADAPTERS": ""}
+    runner = CliRunner()
+    assert runner.invoke(cli, ["schedule", str(path)], env=env).exit_code == 0
+    out = runner.invoke(cli, ["run-due", "--dry-run", "--now", "2030-05-13T08:00:30Z"], env=env)
+    assert out.exit_code == 0, out.output
+    made = images.prepare(tmp_path / "photo.jpg", platforms.get("bluesky"))
+    assert (
+        f"  image photo.jpg: sent as 1,500 × 2,000, {made.bytes:,} bytes, sha256 {made.sha256}"
+    ) in out.stdout.splitlines()

@@ -298,6 +298,11 @@ def print_report(app: AppContext, report: RunReport, fmt: str, opts: RunOptions)
         when = f" at {q.due}" if q.due else ""
         app.echo(f"would send {q.key} to {q.platform} ({q.account}){when}:")
         app.echo("  " + json.dumps(q.payload, indent=2, ensure_ascii=False).replace("\n", "\n  "))
+        for image in q.images:
+            app.echo(
+                f"  image {image['path']}: sent as {image['width']:,} × {image['height']:,}, "
+                f"{image['bytes']:,} bytes, sha256 {image['sha256']}"
+            )
     for platform, count in report.waiting.items():
         app.echo(
             f"waiting    {count} due deliveries for {platform}: no adapter is installed for it, "
