@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from clarion.checking import Checked, check_files
 from clarion.cli import cli
-from clarion.render import _html_card, html
+from clarion.render import _html_card, _html_images, html
 from clarion.render._html_text import entities, highlight
 from tests.conftest import EXAMPLE, HEAD, png
 
@@ -101,7 +101,9 @@ def test_the_page_asks_for_nothing_outside_itself(example: Checked) -> None:
             assert "src" not in attrs
         if "href" in attrs and tag != "a":
             pytest.fail(f"<{tag} href=...> would load something")
-    assert "url(" not in page.split("<style>")[1].split("</style>")[0]
+    style = page.split("<style>")[1].split("</style>")[0]
+    urls = re.findall(r"url\(([^)]{0,20})", style)
+    assert urls and all(u.startswith('"data:image/') for u in urls), urls  # the images, once
     assert "@import" not in page
     assert "default-src 'none'" in page  # and the browser is told to refuse anything else
     images = [a for t, a in parsed.tags if t == "img"]
@@ -124,9 +126,10 @@ def test_each_image_file_is_read_once(tmp_path: Path) -> None:
     )
     result = check_files([path])
     assert result.ok, result.problems
-    _html_card.data_uri.cache_clear()
+    _html_images.picture.cache_clear()
     page = html.render(result, result.deliveries)
-    assert _html_card.data_uri.cache_info().misses == 1
+    assert _html_images.picture.cache_info().misses == 1
+    assert page.count("data:image/") == 1  # in the page once, shown on six cards
     assert page.count('alt="A grey square"') == 6
     assert page.count("<figcaption>") == 6
 

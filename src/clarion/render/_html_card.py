@@ -6,10 +6,8 @@ Every value from a campaign is escaped here (:func:`esc`); the template only pla
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Sequence
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from clarion import platforms
@@ -52,26 +50,19 @@ def _unit(platform: str) -> str:
 
 
 @cache
-def data_uri(file: str) -> str:
-    """The image ``file`` as a data: URI (read once per process), or "" if it cannot be read."""
-    from clarion.campaign.media import sniff
-
-    try:
-        data = Path(file).read_bytes()
-    except OSError:
-        return ""
-    mime = sniff(data[:32]) or "application/octet-stream"
-    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-
-
-@cache
 def _figure(file: str, alt: str, path: str) -> str:
-    src = data_uri(file)
-    caption = f'<figcaption><span class="k">Alt text:</span> {esc(alt)}</figcaption>'
-    if not src:
+    from clarion.render._html_images import original, picture
+
+    found = picture(file)
+    caption = f'<figcaption><span class="k">Alt text:</span> {esc(alt)}'
+    if found is None:
         missing = f'<p class="missing">The image {esc(path)} could not be read.</p>'
-        return f'<figure class="pic">{missing}{caption}</figure>'
-    return f'<figure class="pic"><img src="{src}" alt="{esc(alt)}">{caption}</figure>'
+        return f'<figure class="pic">{missing}{caption}</figcaption></figure>'
+    size = f'<span class="orig">{esc(original(found))}</span>'
+    return (
+        f'<figure class="pic"><img alt="{esc(alt)}" data-img="{found.id}">'
+        f"{caption} {size}</figcaption></figure>"
+    )
 
 
 def _figures(images: Sequence[Media]) -> str:

@@ -134,7 +134,9 @@ def render(
         counts = dict.fromkeys(platforms.NAMES, 0)
         for d in chosen:
             counts[d.platform] = counts.get(d.platform, 0) + 1
+        pictures = _pictures(chosen)
         page = template.render(
+            images_css=pictures,
             title=_title(result.campaigns, by_slug, chosen),
             problems=[(f"{p.file}:{p.line}:{p.column}:", p.message) for p in result.problems],
             weeks=built,
@@ -168,6 +170,19 @@ def render(
     finally:
         if enabled:
             gc.enable()
+
+
+def _pictures(chosen: list[Delivery]) -> str:
+    """The style sheet's rules holding each distinct image of ``chosen`` once (scaled here,
+    before any worker forks, so each is scaled once)."""
+    files = dict.fromkeys(m.file for d in chosen for m in d.media)
+    if not files:
+        return ""
+    from clarion.render import _html_images
+
+    found = (_html_images.picture(f) for f in files)
+    unique = {p.id: p for p in found if p is not None}
+    return _html_images.css(list(unique.values()))
 
 
 #: Deliveries by ISO week of their local day, campaign, local day and UTC instant.
