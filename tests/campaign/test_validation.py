@@ -73,7 +73,10 @@ def test_missing_required_field(run: Run) -> None:
 def test_wrong_type_in_words(run: Run) -> None:
     text = HEAD.replace("platforms: [mastodon]", "platforms: mastodon") + POST
     p = only(run(text))
-    assert p.message == "`platforms` must be a list (one `- item` per line, or [a, b])."
+    assert p.message == (
+        "`platforms` must be a list, written in square brackets: `platforms: [mastodon]` "
+        "(or one `- item` per line)."
+    )
     assert where(p) == pos(text, "mastodon")
 
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clarion.campaign import yamlhints
+from clarion.campaign import filekinds, yamlhints, yamlvalues
 from clarion.cli import cli
 
 BASE = """\
@@ -313,15 +313,15 @@ def test_hints_never_raise(
 ) -> None:
     hint = yamlhints.explain(text, problem, line, col, context, cline, ccol)
     assert hint is None or (hint.message and hint.line >= 1 and hint.column >= 1)
-    assert isinstance(yamlhints.refine(text, line, col, "m"), str)
+    assert isinstance(yamlvalues.refine(text, line, col, "m"), str)
     assert isinstance(yamlhints.plain(problem), str)
-    assert yamlhints.not_a_campaign(text, text) is None or True  # a str or None, never raising
+    assert filekinds.not_a_campaign(text, text) is None or True  # a str or None, never raising
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=64))
 def test_sniff_never_raises(data: bytes) -> None:
-    said = yamlhints.sniff(data)
+    said = filekinds.sniff(data)
     assert said is None or "campaign" in said or "UTF-8" in said
 
 
@@ -340,3 +340,50 @@ def test_reading_any_bytes_gives_values_or_words(data: bytes) -> None:
         yamlsafe.load(data, "week.yaml")
     except yamlsafe.YamlError as exc:
         assert exc.message and exc.mark.line >= 1 and exc.mark.column >= 1
+
+
+def test_a_misspelt_platform_is_one_problem_not_one_per_variant(tmp_path: Path) -> None:
+    text = edit("platforms: [mastodon, bluesky]", "platforms: [mastdon, bluesky]").replace(
+        "    text: Hello world", "    text: Hello world\n    variants:\n      mastodon: {text: Hi}"
+    )
+    line, col, msg = one(tmp_path, text)
+    assert (line, col) == (5, 13)
+    assert "Did you mean `mastodon`?" in msg
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fix"),
+    [
+        (
+            'hashtags: ["#CoproWeek"]',
+            'hashtags: "#CoproWeek #Carers"',
+            '`hashtags: ["#CoproWeek", "#Carers"]`',
+        ),
+        (
+            "platforms: [mastodon, bluesky]",
+            "platforms: mastodon, bluesky",
+            "`platforms: [mastodon, bluesky]`",
+        ),
+    ],
+)
+def test_a_list_written_as_text(tmp_path: Path, old: str, new: str, fix: str) -> None:
+    _, _, msg = one(tmp_path, edit(old, new))
+    assert "must be a list, written in square brackets" in msg and fix in msg
+
+
+def test_day_first_dates_in_the_file_get_the_iso_form(tmp_path: Path) -> None:
+    problems = validate(tmp_path, edit("start: 2030-07-04", "start: 04/07/2030"))
+    assert [(p["line"], p["column"]) for p in problems] == [(4, 16)]
+    assert "`start: 2030-07-04`" in str(problems[0]["message"])
+
+
+def test_curly_quotes_in_a_bracketed_list(tmp_path: Path) -> None:
+    text = edit("platforms: [mastodon, bluesky]", "platforms: [“mastodon”, bluesky]")
+    line, col, msg = one(tmp_path, text)
+    assert (line, col) == (5, 13)
+    assert "curly quotes" in msg and '`"mastodon"`' in msg
+
+
+def test_a_colon_right_after_the_key(tmp_path: Path) -> None:
+    _, _, msg = one(tmp_path, edit("text: Second post", "text: : Second post"))
+    assert "contains `: `, which YAML reads" in msg

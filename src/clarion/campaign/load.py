@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from clarion.campaign import yamlhints, yamlsafe
+from clarion.campaign import filekinds, yamlsafe, yamlvalues
 from clarion.campaign.model import Campaign
 from clarion.campaign.problems import Problem
 from clarion.campaign.yamlsafe import Mark, SourceMap
@@ -31,7 +31,7 @@ class Source(NamedTuple):
     def at(self, path: yamlsafe.Path_, message: str, *, key: bool = False) -> Problem:
         mark = self.smap.key(path) if key else self.smap.value(path)
         if not key and self.smap.text:  # a value YAML read differently from what was typed
-            message = yamlhints.refine(self.smap.text, mark.line, mark.column, message)
+            message = yamlvalues.refine(self.smap.text, mark.line, mark.column, message)
         return Problem(self.display, mark.line, mark.column, message)
 
 
@@ -61,9 +61,9 @@ def load(path: Path, display: str | None = None) -> tuple[Loaded | None, list[Pr
     except yamlsafe.YamlError as exc:
         return None, [Problem(shown, exc.mark.line, exc.mark.column, exc.message)]
     source = Source(path, shown, smap)
-    foreign = yamlhints.not_a_campaign(raw, smap.text, path.name)
+    foreign = filekinds.not_a_campaign(raw, smap.text, path.name)
     if foreign is not None:
-        return None, [source.at((), foreign)]
+        return None, [Problem(shown, 1, 1, foreign)]  # about the whole file
     try:
         campaign = Campaign.model_validate(raw)
     except ValidationError as exc:
@@ -164,6 +164,8 @@ def _problem(source: Source, raw: Any, err: ErrorDetails) -> Problem:
         return source.at(
             loc[:-1], f"`{field}` is missing here. {_MISSING_HINTS.get(field, '')}".strip()
         )
+    if kind == "list_type" and isinstance(err.get("input"), str):
+        return source.at(loc, yamlvalues.as_list(field, err["input"]))
     if kind in _TYPE_WORDS:
         return source.at(loc, f"`{field}` must be {_TYPE_WORDS[kind]}.")
     if kind in (
@@ -172,7 +174,9 @@ def _problem(source: Source, raw: Any, err: ErrorDetails) -> Problem:
         "date_from_datetime_parsing",
         "date_from_datetime_inexact",
     ):
-        return source.at(loc, f"`{field}` must be a date written as YYYY-MM-DD, e.g. 2022-07-04.")
+        iso = yamlvalues.iso_date(str(err.get("input", "")))
+        example = f": `{field}: {iso}`" if iso else ", e.g. 2022-07-04"
+        return source.at(loc, f"`{field}` must be a date written as YYYY-MM-DD{example}.")
     if kind == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
         return source.at(loc, f"`{field}` must be {expected}.")

@@ -112,11 +112,14 @@ def _check_platforms(c: Campaign, add: AddFn) -> None:
                     "use the campaign's platforms, or name at least one.",
                 )
         targets = item_platforms(c, item)
+        # With a platform misspelt (`twitter`), a variant for the one meant (`x`) is no second
+        # problem: the misspelt name is the one to fix.
+        misspelt = any(t not in platforms.REGISTRY for t in targets)
         for name in item.variants:
             vpath = (*path, "variants", name)
             if name not in platforms.REGISTRY:
                 add(vpath, _unknown_platform(name), key=True)
-            elif name not in targets:
+            elif name not in targets and not misspelt:
                 add(
                     vpath,
                     f"There is a variant for {name}, but this post does not go to {name}. "

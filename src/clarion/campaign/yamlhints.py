@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple
 
+from clarion.campaign.filekinds import looks_like_markdown, markdown
+
 #: Line breaks as libyaml counts them (its marks' lines).
 _BREAKS = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 _KEY_LINE = re.compile(r"^(\s*)((?:-\s+)*)([A-Za-z_][\w-]{0,40}):(?:\s+(.*))?$")
 _NO_SPACE = re.compile(r"^(\s*(?:-\s+)*)([A-Za-z_][\w-]{0,40}):([^\s/:].*)$")
-_CURLY_OPEN = "“‘„«”’"
-_CURLY_CLOSE = "”’“»‘"
-#: Fields whose value is free text: curly quotes around it may be meant.
-_FREE_TEXT = {"text", "alt", "quote", "template", "name", "role", "note"}
+#: Fields whose value is free text (curly quotes around it may be meant).
+FREE_TEXT = {"text", "alt", "quote", "template", "name", "role", "note"}
 
 
 class Hint(NamedTuple):
@@ -44,7 +44,7 @@ def _indent(row: str) -> int:
     return len(row) - len(row.lstrip(" "))
 
 
-def _content(row: str) -> bool:
+def content(row: str) -> bool:
     s = row.strip()
     return bool(s) and not s.startswith("#")
 
@@ -55,101 +55,6 @@ def _key_col(row: str) -> int:
     if m:
         return len(m.group(1)) + len(m.group(2))
     return _indent(row)
-
-
-# --- files that are not campaigns ----------------------------------------------------------------
-
-_MAGIC = (
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"),
-    (b"PK\x03\x04", "a zip archive or an office document (Word, Excel, LibreOffice)"),
-    (b"\xd0\xcf\x11\xe0", "an old Word or Excel document"),
-    (b"{\\rtf", "a rich-text (RTF) document"),
-    (b"\x1f\x8b", "a compressed (gzip) file"),
-    (b"BM", "a BMP image"),
-    (b"II*\x00", "a TIFF image"),
-    (b"MM\x00*", "a TIFF image"),
-)
-
-
-def sniff(data: bytes) -> str | None:
-    """What a file that is plainly not a campaign is ("This is a JPEG image, …"), or None."""
-    head = data[:16]
-    kind = next((k for magic, k in _MAGIC if head.startswith(magic)), None)
-    if kind is None and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        kind = "a WebP image"
-    if kind is None and head[4:8] == b"ftyp":
-        kind = "a HEIC photo or a video" if head[8:12] in (b"heic", b"heix", b"mif1") else "a video"
-    if kind is None and head[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        return (
-            "This file is saved as UTF-16 text. Save it as UTF-8 in your editor (the usual "
-            "choice) and try again."
-        )
-    if kind is None and b"\x00" in data[:4096]:
-        kind = "a binary file"
-    if kind is None:
-        return None
-    extra = ""
-    if "office" in kind or "Excel" in kind:
-        extra = " If it is a spreadsheet of posts, `clarion import` turns it into a campaign file."
-    return (
-        f"This is {kind}, not a campaign file. Campaign files are YAML text (a .yaml file): "
-        f"start from `clarion init`.{extra}"
-    )
-
-
-_MD = re.compile(r"^(#{1,6} \S|```|\s*[*+] \S)|\[[^\]\n]+\]\([^)\n]+\)|\*\*\w", re.MULTILINE)
-
-
-def looks_like_markdown(text: str, name: str = "") -> bool:
-    if name.lower().endswith((".md", ".markdown")):
-        return True
-    return len(_MD.findall(text[:20_000])) >= 2
-
-
-def not_a_campaign(raw: Any, text: str, name: str = "") -> str | None:
-    """Why a document that read as YAML is no campaign (empty, Markdown, a list, something else's
-    settings), or None when it looks like a campaign."""
-    if raw is None and not any(_content(r) for r in lines(text)):
-        return (
-            "This file is empty (or has only comments). Write the campaign's fields in it: "
-            "`clarion init` writes a starter campaign to begin from."
-        )
-    if not isinstance(raw, dict):
-        if looks_like_markdown(text, name):
-            return _markdown(name)
-        if isinstance(raw, list):
-            return (
-                "This file is a list (its first line starts with `- `), but a campaign file is a "
-                "block of fields (`version:`, `name:`, `timezone:`, `posts:` …) with the list of "
-                "posts under `posts:`. See `clarion init` for a starter."
-            )
-        return (
-            "This file is plain text, not a campaign: a campaign file is a block of fields "
-            "(`version:`, `name:`, `timezone:`, `posts:` …). See `clarion init` for a starter."
-        )
-    if not {"version", "name", "dates", "posts", "timezone", "quotes"} & {str(k) for k in raw}:
-        what = "it does not look like a Clarion campaign"
-        keys = {str(k) for k in raw}
-        if "services" in keys:
-            what = "it looks like a docker-compose file, not a Clarion campaign"
-        elif "jobs" in keys or "True" in keys:  # YAML 1.1 reads `on:` as true
-            what = "it looks like a CI workflow (GitHub Actions), not a Clarion campaign"
-        return (
-            f"This YAML file has no `version:`, `name:` or `dates:`; {what}. "
-            "Check the file name, or start a campaign with `clarion init`."
-        )
-    return None
-
-
-def _markdown(name: str) -> str:
-    called = f" ({name.rsplit('/', 1)[-1]})" if name else ""
-    return (
-        f"This looks like a Markdown document{called}, not a campaign file. Campaign files are "
-        "YAML: start from `clarion init`."
-    )
 
 
 # --- parser errors -------------------------------------------------------------------------------
@@ -174,7 +79,7 @@ def explain(
         if hint is not None:
             return hint
     if looks_like_markdown(text, name):
-        return Hint(_markdown(name), 1, 1)
+        return Hint(markdown(name), 1, 1)
     return None
 
 
@@ -302,7 +207,7 @@ def _key_above(rows: Sequence[str], n: int) -> tuple[int, re.Match[str]] | None:
     indent = _indent(_at(rows, n))
     for k in range(n, -1, -1):
         row = _at(rows, k)
-        if not _content(row):
+        if not content(row):
             continue
         m = _KEY_LINE.match(row)
         if m and (k == n or _key_col(row) < indent):
@@ -333,7 +238,7 @@ def _colon(
     if k == l0 and m.group(4):
         before = before[len(row) - len(m.group(4)) :]
     before = before.strip()[-30:]
-    what = "This text" if key in _FREE_TEXT else f"This value of `{key}`"
+    what = "This text" if key in FREE_TEXT else f"This value of `{key}`"
     fix = "write it on the next lines after `" + key + ": >-`"
     if k == l0 and value and '"' not in value:
         quoted = value.replace("\\", "\\\\")
@@ -341,7 +246,8 @@ def _colon(
     else:
         fix = "put the whole text in double quotes, or " + fix
     return Hint(
-        f"{what} contains `: ` (after “{before}”), which YAML reads as the start of a new field. "
+        f"{what} contains `: `{f' (after “{before}”)' if before else ''}, which YAML reads as "
+        "the start of a new field. "
         f"To keep it as text, {fix}.",
         l0 + 1,
         c0 + 1,
@@ -363,7 +269,7 @@ def _deeper(rows: Sequence[str], n: int, k: int, m: re.Match[str]) -> Hint:
 
 def _previous(rows: Sequence[str], n: int) -> int:
     for k in range(n - 1, -1, -1):
-        if _content(_at(rows, k)):
+        if content(_at(rows, k)):
             return k
     return -1
 
@@ -372,11 +278,11 @@ def _indentation(
     rows: Sequence[str], problem: str, l0: int, c0: int, context: str, cl: int, cc: int
 ) -> Hint | None:
     n = l0
-    while n < len(rows) and not _content(_at(rows, n)):
+    while n < len(rows) and not content(_at(rows, n)):
         n += 1
     row = _at(rows, n)
     p = _previous(rows, n)
-    if not _content(row) or p < 0:
+    if not content(row) or p < 0:
         return None
     prow = _at(rows, p)
     cur, pcol = _indent(row), _key_col(prow)
@@ -399,7 +305,7 @@ def _indentation(
     if cur > pcol and (pm.group(4) or "").strip():
         return _deeper(rows, n, p, pm)
     if cur < pcol:
-        dashes = [k for k in range(p, -1, -1) if _indent(_at(rows, k)) == cur and _content(rows[k])]
+        dashes = [k for k in range(p, -1, -1) if _indent(_at(rows, k)) == cur and content(rows[k])]
         if dashes and _at(rows, dashes[0]).lstrip().startswith("-"):
             return Hint(
                 f"`{name}:` starts at column {cur + 1}, where the list's `-` is (line "
@@ -436,52 +342,3 @@ def plain(problem: str) -> str:
         f"The file is not valid YAML here: {said}. Check that this line and the one above it are "
         "indented with spaces like the lines around them, and that every quote is closed."
     )
-
-
-# --- values YAML read differently from what was meant --------------------------------------------
-
-
-def refine(text: str, line: int, column: int, message: str) -> str:
-    """``message`` about the value at ``line``:``column`` (1-based), replaced with the real cause
-    when YAML read that value differently from what was typed (a `#` read as a comment, curly
-    quotes kept as part of the value)."""
-    row = _at(lines(text), line - 1)
-    c0 = column - 1
-    if c0 < 0 or c0 > len(row):
-        return message
-    before, rest = row[:c0], row[c0:]
-    m = re.search(r"([A-Za-z_][\w-]{0,40}):\s*$", before)
-    key = m.group(1) if m else ""
-    if rest[:1] == "-" and rest[1:2] in ("", " "):
-        rest, before = rest[1:], before + "-"
-    if not key and before.rstrip().endswith("-"):
-        key = "item"
-    if rest.lstrip().startswith("#") and before.rstrip().endswith((":", "-")):
-        tags = re.findall(r"#\w+", rest)
-        if key == "hashtags" or (key == "item" and len(tags) == 1 and rest.strip() == tags[0]):
-            listed = ", ".join(f'"{t}"' for t in tags)
-            shown = f"hashtags: [{listed}]" if key == "hashtags" else f'- "{tags[0]}"'
-            return (
-                "YAML reads `#` as the start of a comment, so this line has no hashtags. Put "
-                f"each hashtag in double quotes: `{shown}`."
-            )
-        what = f"`{key}`" if key and key != "item" else "this value"
-        said = rest.strip().replace('"', '\\"')
-        return (
-            f"YAML reads `#` as the start of a comment, so {what} is empty here. Put the whole "
-            f'value in double quotes: `{key + ": " if key != "item" else "- "}"{said}"`.'
-        )
-    value = rest.strip()
-    if (
-        len(value) >= 2
-        and value[0] in _CURLY_OPEN
-        and value[-1] in _CURLY_CLOSE
-        and key not in _FREE_TEXT
-    ):
-        inner = value[1:-1]
-        return (
-            f"This value is between curly quotes ({value[0]}…{value[-1]}), which YAML keeps as "
-            "part of the value: they are characters, not quotes (word processors and phones type "
-            f'them). Use straight quotes or none: `{key + ": " if key else ""}"{inner}"`.'
-        )
-    return message

@@ -93,7 +93,7 @@ def _mark(node: yaml.Node) -> Mark:
 def load(data: bytes, name: str = "") -> tuple[Any, SourceMap]:
     """Parse one YAML document into plain values and a :class:`SourceMap` (``name``: the file's
     name, to tell a Markdown document from a campaign)."""
-    from clarion.campaign import yamlhints
+    from clarion.campaign import filekinds, yamlhints
 
     if len(data) > MAX_FILE_BYTES:
         raise YamlError(
@@ -101,7 +101,7 @@ def load(data: bytes, name: str = "") -> tuple[Any, SourceMap]:
             f"{MAX_FILE_BYTES:,} bytes (1 MiB). Split the campaign into several files.",
             Mark(1, 1),
         )
-    kind = yamlhints.sniff(data)
+    kind = filekinds.sniff(data)
     if kind is not None:
         raise YamlError(kind, Mark(1, 1))
     try:
