@@ -387,3 +387,21 @@ def test_curly_quotes_in_a_bracketed_list(tmp_path: Path) -> None:
 def test_a_colon_right_after_the_key(tmp_path: Path) -> None:
     _, _, msg = one(tmp_path, edit("text: Second post", "text: : Second post"))
     assert "contains `: `, which YAML reads" in msg
+
+
+def test_a_campaign_whose_texts_look_like_markdown_is_not_called_markdown(tmp_path: Path) -> None:
+    text = edit("text: Hello world", "text: '**Big** news: see [the site](https://example.org)'")
+    broken = text.replace("    day: 2\n", "    day: 2\n   : x\n")
+    problems = validate(tmp_path, broken)
+    assert problems and all("Markdown" not in str(p["message"]) for p in problems)
+
+
+def test_gmt_in_summer_is_refused_with_europe_london(tmp_path: Path) -> None:
+    line, col, msg = one(tmp_path, edit("timezone: Europe/London", "timezone: GMT"))
+    assert (line, col) == (3, 11)
+    assert "on 4 July 2030 Europe/London is on BST" in msg and "Use Europe/London" in msg
+
+
+def test_gmt_in_winter_is_the_same_clock_and_accepted(tmp_path: Path) -> None:
+    text = edit("timezone: Europe/London", "timezone: GMT").replace("2030-07-0", "2030-01-0")
+    assert validate(tmp_path, text) == []

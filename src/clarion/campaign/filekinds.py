@@ -57,7 +57,13 @@ def _content(row: str) -> bool:
 def looks_like_markdown(text: str, name: str = "") -> bool:
     if name.lower().endswith((".md", ".markdown")):
         return True
-    return len(_MD.findall(text[:20_000])) >= 2
+    head = text[:20_000]
+    if _CAMPAIGN.search(head):  # a campaign with a mistake, whose texts may use **bold**
+        return False
+    return len(_MD.findall(head)) >= 2
+
+
+_CAMPAIGN = re.compile(r"^(version|name|timezone|dates|posts|quotes|platforms):", re.MULTILINE)
 
 
 def not_a_campaign(raw: Any, text: str, name: str = "") -> str | None:

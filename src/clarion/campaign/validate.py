@@ -87,6 +87,13 @@ def _check_timezone(c: Campaign, add: AddFn) -> bool:
 
         add(("timezone",), unknown_zone(c.timezone))
         return False
+    if c.timezone in ("GMT", "EST"):  # the names people write for London's or New York's clock
+        from clarion.campaign.zonewords import fixed_zone
+
+        said = fixed_zone(c.timezone, c.dates.start, c.dates.end)
+        if said is not None:
+            add(("timezone",), said)
+            return False
     return True
 
 

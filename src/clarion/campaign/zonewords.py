@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 #: Abbreviations people write for a zone -> (what the abbreviation is, the IANA name to use).
 _ABBREVIATIONS: dict[str, tuple[str, str]] = {
     "BST": ("the UK's summer time abbreviation", "Europe/London"),
@@ -89,4 +91,35 @@ def unknown_zone(name: str) -> str:
     return (
         f"`{written}` is not a time zone Clarion knows. Use a name from the IANA list such as "
         f"Europe/London or America/New_York.{hint}"
+    )
+
+
+#: Zone names that exist but never change their clocks, and the zone people mean by them.
+FIXED_BUT_MEANT = {"GMT": ("Europe/London", "BST"), "EST": ("America/New_York", "EDT")}
+
+
+def fixed_zone(name: str, start: dt.date, end: dt.date) -> str | None:
+    """What to say when ``name`` (GMT, EST) is a clock that never changes but the campaign runs
+    while the place people mean by it is on summer time; None otherwise."""
+    from zoneinfo import ZoneInfo
+
+    meant, summer = FIXED_BUT_MEANT[name]
+    there, fixed = ZoneInfo(meant), ZoneInfo(name)
+    day = start
+    for _ in range(400):  # a campaign spans at most 366 days
+        if day > end:
+            return None
+        noon = dt.datetime.combine(day, dt.time(12))
+        if noon.replace(tzinfo=there).utcoffset() != noon.replace(tzinfo=fixed).utcoffset():
+            break
+        if day == dt.date.max:
+            return None
+        day += dt.timedelta(days=1)
+    else:
+        return None
+    return (
+        f"`{name}` is a clock that never changes, but on {day:%d %B %Y}".replace(" 0", " ")
+        + f" {meant} is on {summer}, an hour ahead: a post at 09:00 would go out at 10:00 "
+        f"there. Use {meant}, which switches to {summer} and back by itself (or UTC if you "
+        "really mean a clock that never changes)."
     )
