@@ -24,7 +24,9 @@ def photo(path: Path, seed: int, size: tuple[int, int] = (4032, 3024)) -> None:
     from PIL import Image
 
     rng = __import__("random").Random(seed)
-    small = Image.frombytes("RGB", (size[0] // 8, size[1] // 8), rng.randbytes(size[0] * size[1] * 3 // 64))
+    small = Image.frombytes(
+        "RGB", (size[0] // 8, size[1] // 8), rng.randbytes(size[0] * size[1] * 3 // 64)
+    )
     image = small.resize(size, Image.Resampling.BILINEAR)
     noise = Image.effect_noise(size, 64).convert("RGB")
     image = Image.blend(image, noise, 0.25)

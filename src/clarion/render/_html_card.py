@@ -6,11 +6,12 @@ Every value from a campaign is escaped here (:func:`esc`); the template only pla
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
 from clarion import platforms
+from clarion.render._html_signoff import badge as badge_of
 from clarion.render._html_text import esc as _esc
 from clarion.render._html_text import highlight
 from clarion.render.seen import NOTABLE, WORDS
@@ -70,6 +71,19 @@ def _figures(images: Sequence[Media]) -> str:
 
 
 @cache
+def account_name(platform: str, account: str, handle: str | None = None) -> str:
+    """Who a card posts as: the handle the account was seen to post as, else the account's name
+    in the campaign (``accounts: {x: press-office}``), else the platform's word for it ("Your
+    Bluesky account"): never the bare word "default" as if it were a handle."""
+    if handle:
+        return handle
+    if account and account != "default":
+        return account
+    name = label(platform)
+    return f"Your {name}" if name.endswith(" Page") else f"Your {name} account"
+
+
+@cache
 def _head(account: str, name: str) -> str:
     """A card's header up to its part badge: avatar, account, platform."""
     return (
@@ -79,17 +93,30 @@ def _head(account: str, name: str) -> str:
     )
 
 
-def card(d: Delivery, fit: Fit, parts: int, seen: Seen | None = None) -> str:
+def card(
+    d: Delivery,
+    fit: Fit,
+    parts: int,
+    seen: Seen | None = None,
+    mark: tuple[str, str] | None = None,
+    who: str | None = None,
+) -> str:
     """The card of one delivery; ``parts``: how many parts its thread has (1 if none);
-    ``seen``: its state in the ledger, when its campaign is scheduled there."""
+    ``seen``: its state in the ledger, when its campaign is scheduled there; ``mark``: its
+    sign-off badge (class, words) when it changed or is new since the last sign-off; ``who``:
+    the handle the account posts as, when known."""
     name = esc_once(label(d.platform))
     platform = esc_once(d.platform)
     part = d.thread_index + 1
     of = f", part {part} of {parts}" if parts > 1 else ""
     badge = f'<span class="part">{part}/{parts}</span>' if parts > 1 else ""
-    head = _head(d.account, name) + badge + _state(seen) + "</header>"
+    head = (
+        _head(account_name(d.platform, d.account, who), name) + badge + _state(seen) + "</header>"
+    )
     state = f' data-state="{esc_once(seen.state)}"' if seen else ""
     crossed = " st-cancelled" if seen and seen.state == "cancelled" else ""
+    if mark is not None:
+        crossed += f" {mark[0]}"
     reply = f'<p class="reply">Reply to part {part - 1}</p>' if d.reply_to else ""
     quote = ""
     if d.content.quote_of:
@@ -114,7 +141,7 @@ def card(d: Delivery, fit: Fit, parts: int, seen: Seen | None = None) -> str:
         f'<article class="card p-{platform}{crossed}" data-key="{esc(d.key)}"{state} '
         f'data-platform="{platform}" '
         f'data-day="{d.at.date().isoformat()}" aria-label="{name}, {esc(d.post)}{of}">'
-        f'{head}{reply}<p class="text">{highlight(d.platform, d.text)}</p>'
+        f'{head}{badge_of(mark)}{reply}<p class="text">{highlight(d.platform, d.text)}</p>'
         f"{_figures(d.media) if d.media else ''}{quote}{meter}{warnings}</article>"
     )
 
@@ -135,10 +162,17 @@ def _state(seen: Seen | None) -> str:
 
 
 def thread(
-    parts: Sequence[Delivery], fits: dict[str, Fit], seen: Callable[[Delivery], Seen | None]
+    parts: Sequence[Delivery],
+    fits: dict[str, Fit],
+    seen: Callable[[Delivery], Seen | None],
+    marks: Mapping[str, tuple[str, str]] | None = None,
+    handles: Mapping[tuple[str, str], str] | None = None,
 ) -> str:
-    """A post's cards on one platform: one, or a thread's parts drawn connected, in order."""
-    cards = "".join(card(d, fits[d.key], len(parts), seen(d)) for d in parts)
+    """A post's cards on one platform: one, or a thread's parts drawn connected, in order.
+    ``handles``: (platform, account) -> the handle it posts as, where known."""
+    got = marks or {}
+    who = (handles or {}).get((parts[0].platform, parts[0].account)) if parts else None
+    cards = "".join(card(d, fits[d.key], len(parts), seen(d), got.get(d.key), who) for d in parts)
     kind = "thread multi" if len(parts) > 1 else "thread"
     return f'<div class="{kind}">{cards}</div>'
 
@@ -204,9 +238,18 @@ def glance(
             )
             tds.append(f'<td data-day="{iso}">{f"<ul>{items}</ul>" if items else ""}</td>')
         body.append(f'<tr><th scope="row">{time}</th>{"".join(tds)}</tr>')
+    # In a scroll container of its own: on a phone the days scroll sideways (with a hint),
+    # the page does not.
     return (
+        '<div class="glance-wrap" role="region" tabindex="0" aria-label="Week at a glance">'
         '<table class="glance"><caption>Week at a glance: posts by day and local time (hover '
         "for the time in UTC)</caption>"
         f'<thead><tr><th scope="col">Time</th>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+        + (
+            '<p class="scroll-hint" aria-hidden="true">Swipe the grid sideways for '
+            f"all {len(days)} days →</p>"
+            if len(days) > 3
+            else ""
+        )
     )

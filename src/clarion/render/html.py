@@ -22,6 +22,7 @@ import gc
 import json
 import os
 import sys
+from collections.abc import Mapping
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from clarion.delivery import Delivery
     from clarion.planner import Fit
     from clarion.render.seen import Ledgered, Seen
+    from clarion.signoff import SignOff
 
 #: Above this many cards, weeks after the first are kept as strings until they are chosen.
 INLINE_LIMIT = 3000
@@ -105,6 +107,10 @@ class Page(NamedTuple):
     order: dict[tuple[str, str], int]
     #: What the ledger says of each delivery (None: the campaign is not scheduled there).
     ledger: Ledgered | None = None
+    #: Delivery key -> its sign-off badge (class, words), when changed or new since a sign-off.
+    marks: Mapping[str, tuple[str, str]] | None = None
+    #: (platform, account) -> the handle it posts as (what ``accounts check`` learned).
+    handles: Mapping[tuple[str, str], str] | None = None
 
     def seen(self, d: Delivery) -> Seen | None:
         return self.ledger.of(d) if self.ledger is not None else None
@@ -117,6 +123,8 @@ def render(
     inline_limit: int = INLINE_LIMIT,
     workers: int | None = None,
     ledger: Ledgered | None = None,
+    signoffs: Mapping[str, SignOff] | None = None,
+    handles: Mapping[tuple[str, str], str] | None = None,
 ) -> str:
     """The page for ``chosen`` (deliveries of ``result``), with ``result``'s problems at the top
     and, with ``ledger``, each delivery's state there (badges; cancelled ones crossed out).
@@ -125,7 +133,11 @@ def render(
     1 builds everything here)."""
     template = _template()
     by_slug = {loaded.slug: loaded for loaded in result.campaigns}
-    view = Page(by_slug, result.fits, result.order(), ledger)
+    from clarion.render import _html_signoff
+
+    timezones = {slug: loaded.campaign.timezone for slug, loaded in by_slug.items()}
+    marks = _html_signoff.marks(signoffs or {}, timezones)
+    view = Page(by_slug, result.fits, result.order(), ledger, marks, handles)
     enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of small objects, no cycles among them
     try:
@@ -137,6 +149,9 @@ def render(
         pictures = _pictures(chosen)
         page = template.render(
             images_css=pictures,
+            signoff=Markup(  # noqa: S704  # escaped there
+                _html_signoff.blocks(result.campaigns, result.deliveries, signoffs or {})
+            ),
             title=_title(result.campaigns, by_slug, chosen),
             problems=[(f"{p.file}:{p.line}:{p.column}:", p.message) for p in result.problems],
             weeks=built,
@@ -330,7 +345,7 @@ def _slot(slug: str, at_utc: dt.datetime, group: list[Delivery], page: Page) -> 
     posts: dict[str, list[str]] = {}
     for (_, _, platform, post), parts in sorted(threads.items()):
         parts.sort(key=lambda d: d.thread_index)
-        html.append(_html_card.thread(parts, page.fits, page.seen))
+        html.append(_html_card.thread(parts, page.fits, page.seen, page.marks, page.handles))
         posts.setdefault(post, []).append(platform)
     # Formatted by hand, not with strftime: ten thousand slots, and no locale to depend on.
     local = group[0].at
