@@ -77,7 +77,7 @@ def explain(
     for finder in (_tab, _flow_comment, _unclosed, _no_space, _colon, _indentation):
         hint = finder(rows, problem, line0, col0, context, cline0, ccol0)
         if hint is not None:
-            return hint
+            return hint._replace(line=max(1, hint.line), column=max(1, hint.column))
     if looks_like_markdown(text, name):
         return Hint(markdown(name), 1, 1)
     return None
@@ -113,17 +113,19 @@ def _flow_comment(
     if found is None:
         return None
     row = _at(rows, found)
-    cl, cc = found, row.find("[") if "[" in row else row.find("{")
+    opening = re.search(r"[\[{]", row)
+    cl, cc = found, opening.start() if opening else _indent(row)
     m = _KEY_LINE.match(row)
     key = m.group(3) if m else "hashtags"
     tags = re.findall(r"#\w+", row[cc:])
-    fixed = ", ".join(f'"{t}"' for t in tags) or '"#Tag"'
-    return Hint(
-        f"YAML reads `#` as the start of a comment, so this list is never closed. Put each "
-        f"hashtag in double quotes: `{key}: [{fixed}]`.",
-        cl + 1,
-        cc + 1,
-    )
+    what = "list" if row[cc : cc + 1] != "{" else "block"
+    said = f"YAML reads `#` as the start of a comment, so this {what} is never closed."
+    if tags and row[cc : cc + 1] == "[":
+        fixed = ", ".join(f'"{t}"' for t in tags)
+        said += f" Put each hashtag in double quotes: `{key}: [{fixed}]`."
+    else:
+        said += " Put any value that starts with # in double quotes."
+    return Hint(said, cl + 1, cc + 1)
 
 
 def _closing(rows: Sequence[str], n: int, start: int, quote: str) -> tuple[int, int] | None:
