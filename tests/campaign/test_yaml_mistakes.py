@@ -405,3 +405,9 @@ def test_gmt_in_summer_is_refused_with_europe_london(tmp_path: Path) -> None:
 def test_gmt_in_winter_is_the_same_clock_and_accepted(tmp_path: Path) -> None:
     text = edit("timezone: Europe/London", "timezone: GMT").replace("2030-07-0", "2030-01-0")
     assert validate(tmp_path, text) == []
+
+
+def test_a_list_item_moved_left_is_the_one_blamed(tmp_path: Path) -> None:
+    line, col, msg = one(tmp_path, edit("  - id: two", "- id: two"))
+    assert (line, col) == (12, 1)
+    assert "item before it (line 8) starts at column 3" in msg

@@ -260,6 +260,9 @@ def _deeper(rows: Sequence[str], n: int, k: int, m: re.Match[str]) -> Hint:
     key = _KEY_LINE.match(_at(rows, n))
     name = key.group(3) if key else "this field"
     col = _key_col(_at(rows, k))
+    moved = _moved_item(rows, n, k)
+    if moved is not None:
+        return moved
     return Hint(
         f"`{name}:` is indented more than `{m.group(3)}:` on line {k + 1}, so YAML reads it as "
         f"part of `{m.group(3)}`'s value. Fields of the same block start in the same column: "
@@ -267,6 +270,27 @@ def _deeper(rows: Sequence[str], n: int, k: int, m: re.Match[str]) -> Hint:
         n + 1,
         _indent(_at(rows, n)) + 1,
     )
+
+
+def _moved_item(rows: Sequence[str], n: int, k: int) -> Hint | None:
+    """When line ``k`` is a list item moved left of the items before it and line ``n`` stayed
+    where their fields are, the item is what moved."""
+    item = _at(rows, k)
+    if not item.lstrip().startswith("- "):
+        return None
+    for j in range(k - 1, -1, -1):
+        other = _at(rows, j)
+        if other.lstrip().startswith("- "):
+            if _indent(other) > _indent(item) and _key_col(other) == _indent(_at(rows, n)):
+                return Hint(
+                    f"This list item starts at column {_indent(item) + 1}, but the item before "
+                    f"it (line {j + 1}) starts at column {_indent(other) + 1}. Items of one list "
+                    f"start in the same column: move the `-` to column {_indent(other) + 1}.",
+                    k + 1,
+                    _indent(item) + 1,
+                )
+            return None
+    return None
 
 
 def _previous(rows: Sequence[str], n: int) -> int:
@@ -289,16 +313,18 @@ def _indentation(
     prow = _at(rows, p)
     cur, pcol = _indent(row), _key_col(prow)
     if row.lstrip().startswith("- ") and not prow.rstrip().endswith(":"):
-        for k in range(p, -1, -1):
-            other = _at(rows, k)
-            if other.lstrip().startswith("- ") and _indent(other) < cur:
-                return Hint(
-                    f"This list item starts at column {cur + 1}, but the item before it (line "
-                    f"{k + 1}) starts at column {_indent(other) + 1}. Items of one list start in "
-                    f"the same column: move the `-` to column {_indent(other) + 1}.",
-                    n + 1,
-                    cur + 1,
-                )
+        items = [k for k in range(p, -1, -1) if _at(rows, k).lstrip().startswith("- ")]
+        inner = [k for k in items if _indent(rows[k]) < cur][:1]
+        # Moved left: the list is the outermost one to its right (not an item's `images:`).
+        outer = sorted((k for k in items if _indent(rows[k]) > cur), key=lambda k: _indent(rows[k]))
+        for k in inner or outer[:1]:
+            return Hint(
+                f"This list item starts at column {cur + 1}, but the item before it (line "
+                f"{k + 1}) starts at column {_indent(rows[k]) + 1}. Items of one list start in "
+                f"the same column: move the `-` to column {_indent(rows[k]) + 1}.",
+                n + 1,
+                cur + 1,
+            )
     m = _KEY_LINE.match(row)
     pm = _KEY_LINE.match(prow)
     if m is None or pm is None:
