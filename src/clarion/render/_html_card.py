@@ -83,11 +83,17 @@ def account_name(platform: str, account: str, handle: str | None = None) -> str:
     return f"Your {name}" if name.endswith(" Page") else f"Your {name} account"
 
 
+def _letter(account: str) -> str:
+    """The avatar's letter: of the handle or name ("Your X account": X)."""
+    shown = account.removeprefix("Your ").lstrip("@")
+    return shown[:1].upper()
+
+
 @cache
 def _head(account: str, name: str) -> str:
     """A card's header up to its part badge: avatar, account, platform."""
     return (
-        f'<header class="ch"><span class="av" aria-hidden="true">{esc(account[:1].upper())}'
+        f'<header class="ch"><span class="av" aria-hidden="true">{esc(_letter(account))}'
         f'</span><span class="who"><span class="acct">{esc(account)}</span> '
         f'<span class="plat">{name}</span></span>'
     )
