@@ -27,7 +27,7 @@ def test_alias_bomb_is_refused_without_expanding(run: Run) -> None:
     for prev, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]")
     p = only(run(HEAD + "\n".join(lines) + "\n"))
-    assert "expands to more than 200,000 values" in p.message
+    assert "has more than 200,000 values" in p.message
 
 
 def test_recursive_alias_is_refused(run: Run) -> None:
@@ -73,3 +73,25 @@ def test_loader_is_the_safe_c_loader_when_available() -> None:
     assert (
         issubclass(yamlsafe._Loader, yaml.SafeLoader) or yamlsafe._Loader.__name__ == "CSafeLoader"
     )
+
+
+def test_sixty_thousand_problems_print_two_hundred_and_a_count(tmp_path: Path) -> None:
+    """A file with thousands of unknown fields names the first 200 and says how many more."""
+    from click.testing import CliRunner
+
+    from clarion.cli import cli
+
+    fields = "\n".join(f"  field{n}: x" for n in range(1000))
+    week = tmp_path / "week.yaml"
+    week.write_text(
+        "version: 1\nname: Week\ntimezone: Europe/London\n"
+        "dates: {start: 2030-07-04, end: 2030-07-09}\nplatforms: [mastodon]\n"
+        f"posts:\n- day: 1\n  time: '09:00'\n  text: Hello\n{fields}\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["validate", str(week)])
+    assert result.exit_code == 1
+    lines = result.output.splitlines()
+    assert sum(1 for line in lines if line.startswith(f"{week}:") and "field" in line) == 200
+    assert "… and 800 more problems" in result.output
+    assert "1000 problems in 1 of 1 file" in result.output.replace(",", "")

@@ -157,8 +157,9 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise YamlError(
-                f"This file expands to more than {MAX_NODES:,} values (too many anchors and "
-                "aliases, `&name` / `*name`). Clarion refuses it rather than expanding it.",
+                f"This file has more than {MAX_NODES:,} values (each use of an alias `*name` "
+                "counts as a copy of what it names). A campaign never needs that many: split it "
+                "into several files, or write repeated parts out instead of using aliases.",
                 _mark(node),
             )
         self.smap.values[path] = node.start_mark

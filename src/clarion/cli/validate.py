@@ -115,12 +115,27 @@ def report_quotas(app: AppContext, deliveries: Sequence[Delivery]) -> None:
         app.echo(app.style(w.message(), fg="yellow"), err=True)
 
 
+#: Problems printed per file in text; the JSON output lists every one.
+SHOWN_PER_FILE = 200
+
+
 def report_problems(
     app: AppContext, problems: Sequence[Problem], files: int, *, err: bool = False
 ) -> None:
-    """Print problems one per line, then a count, in words."""
+    """Print problems one per line (at most :data:`SHOWN_PER_FILE` of each file, then how many
+    more), then a count, in words."""
+    shown: dict[str, int] = {}
     for p in problems:
-        app.echo(str(p), err=err)
+        n = shown[p.file] = shown.get(p.file, 0) + 1
+        if n <= SHOWN_PER_FILE:
+            app.echo(str(p), err=err)
+    for file, n in shown.items():
+        if n > SHOWN_PER_FILE:
+            app.echo(
+                f"{file}: … and {n - SHOWN_PER_FILE:,} more problems. Fix the ones above first "
+                "(they often cause the rest), or see every one with --format json.",
+                err=err,
+            )
     if problems:
         bad = len({p.file for p in problems})
         noun = "problem" if len(problems) == 1 else "problems"
