@@ -58,6 +58,7 @@ def states(
     added: list[int] = []
     found = notices.unalerted(ledger)
     paused = notices.paused_accounts(ledger)
+    added.extend(_awaiting(ledger, targets, now_ms, run_now))
     if not found and not paused:
         return added
     names = _campaigns(ledger)
@@ -207,4 +208,40 @@ def accounts(
         notices.check_done(ledger, subject, status.ok, status.problem, expires, now_ms)
         alert_id = _expiry(ledger, targets, status, zone, now_ms, at)
         added += [alert_id] if alert_id is not None else []
+    return added
+
+
+def _awaiting(ledger: Ledger, targets: Sequence[Target], now_ms: int, run_now: int) -> list[int]:
+    """One alert per due delivery held for sign-off, once for each content it is held with."""
+    from clarion.ledger import approvals
+    from clarion.ledger.queries_approvals import ALERT_SIGNOFF
+
+    added: list[int] = []
+    held = approvals.awaiting(ledger, run_now)
+    if not held:
+        return added
+    names = _campaigns(ledger)
+    for item in held:
+        row = item.row
+        subject = f"{ALERT_SIGNOFF}:{row.key}:{row.content_hash}"
+        if notices.has_alert(ledger, subject):
+            continue
+        message = messages.awaiting_signoff(
+            row,
+            names.get(row.campaign, (row.campaign, ""))[0],
+            item.cause,
+            notices.campaign_file(ledger, row.campaign),
+        )
+        alert_id = notices.add_alert(
+            ledger,
+            subject,
+            ALERT_SIGNOFF,
+            message.title,
+            message.body,
+            now_ms,
+            delivery_id=row.id,
+            targets=_pairs(targets),
+        )
+        if alert_id is not None:
+            added.append(alert_id)
     return added

@@ -144,6 +144,24 @@ def delivery(
     return Message(title, "\n".join(lines))
 
 
+def awaiting_signoff(
+    row: DeliveryRow, campaign_name: str, cause: str, campaign_file: str | None
+) -> Message:
+    """A due post of a campaign that requires approval, held because what will be sent is not
+    what was approved."""
+    title = f"Clarion: a {platform_label(row.platform)} post waits for sign-off ({cause})"
+    file = campaign_file or "CAMPAIGN.yaml"
+    lines = [
+        *_post_lines(row, campaign_name),
+        f"What happened: its time has come, but it was not sent: {cause}.",
+        "What it means: the campaign says `approval: required`, so only approved content goes "
+        "out; if nobody approves it before its grace window ends it is missed.",
+        f"To fix it: `clarion diff {file}` shows what changed since the sign-off, then "
+        f"`clarion approve {file} --by NAME` approves it and the next run sends it.",
+    ]
+    return Message(title, "\n".join(lines))
+
+
 def paused_account(platform: str, account: str, reason: str, held: int) -> Message:
     label = platform_label(platform)
     title = f"Clarion: {label} account {account} is paused"

@@ -277,6 +277,10 @@ def print_report(app: AppContext, report: RunReport, fmt: str, opts: RunOptions)
                         for r in report.results
                     ],
                     "waiting_without_adapter": report.waiting,
+                    "awaiting_signoff": [
+                        {"key": r.key, "platform": r.platform, "reason": r.detail}
+                        for r in report.awaiting
+                    ],
                     "requests": [
                         {
                             "key": q.key,
@@ -309,6 +313,13 @@ def print_report(app: AppContext, report: RunReport, fmt: str, opts: RunOptions)
             "so nothing was sent there",
             err=True,
         )
+    for r in report.awaiting:
+        label = app.style("sign-off", fg="yellow", bold=True)
+        app.echo(
+            f"{label:10s} {r.key}  {r.detail}; `clarion diff` shows what changed, "
+            "`clarion approve FILE --by NAME` lets it go",
+            err=True,
+        )
     from clarion.ledger.states import State
 
     for r in report.results:
@@ -316,7 +327,7 @@ def print_report(app: AppContext, report: RunReport, fmt: str, opts: RunOptions)
         line = f"{app.style(r.state.value, fg=colour, bold=True):10s} {r.key}"
         line += f"  {r.url}" if r.url else f"  {r.detail}"
         app.echo(line, err=r.state not in (State.PUBLISHED, State.RETRY))
-    if report.rehearsal and (report.dry_run or report.results or report.waiting):
+    if report.rehearsal and (report.dry_run or report.results or report.waiting or report.awaiting):
         app.echo("(a rehearsal: nothing was sent or recorded)", err=True)
 
 

@@ -77,4 +77,6 @@ def to_ledger(loaded: Loaded) -> CampaignRecord:
 
     c = loaded.campaign
     grace = c.grace if c.grace is not None else DEFAULT_GRACE_MS
-    return CampaignRecord(loaded.slug, c.name, str(loaded.source.path.resolve()), c.timezone, grace)
+    path = str(loaded.source.path.resolve())
+    required = c.approval == "required"
+    return CampaignRecord(loaded.slug, c.name, path, c.timezone, grace, required)

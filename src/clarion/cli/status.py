@@ -13,6 +13,7 @@ from clarion.cli.options import output_format
 if TYPE_CHECKING:
     import datetime as dt
 
+    from clarion.ledger.approvals import Awaiting
     from clarion.ledger.health import Stranded
     from clarion.ledger.store import Ledger
 
@@ -58,8 +59,10 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str, check: bool) -> 
         )
     out: list[dict[str, Any]] = []
     left = health.stranded(ledger, real_now_ms())  # claims whose run is gone
+    held = signoff_entries(ledger)
     for summary in ledger.status(campaign):
         zone, upcoming = summary.info.timezone, summary.next_due
+        waits = held.get(summary.info.slug, [])
         out.append(
             {
                 "campaign": summary.info.slug,
@@ -74,9 +77,19 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str, check: bool) -> 
                     "at": local(upcoming.due, zone),
                     "at_utc": upcoming.due.strftime("%Y-%m-%dT%H:%M:%SZ"),
                 },
+                "awaiting_signoff": len(waits),
                 "attention": [
                     {"key": r.key, "state": r.state.value, "due": local(r.due, zone), "reason": why}
                     for r, why in summary.attention
+                ]
+                + [
+                    {
+                        "key": w.row.key,
+                        "state": "awaiting sign-off",
+                        "due": local(w.row.due, zone),
+                        "reason": f"{w.cause}; {fix}",
+                    }
+                    for w, fix in waits
                 ],
                 "stranded": [
                     stranded_entry(s, zone) for s in left if s.row.campaign == summary.info.slug
@@ -110,6 +123,8 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str, check: bool) -> 
         head = f"{c['campaign']} — {c['name']} ({c['timezone']})"
         app.echo(app.style(head, bold=True) + ("  [paused]" if c["paused"] else ""))
         shown = [f"{k} {v}" for k, v in c["counts"].items() if v]
+        if c["awaiting_signoff"]:
+            shown.append(f"awaiting sign-off {c['awaiting_signoff']}")
         app.echo("  " + (" · ".join(shown) or "no deliveries"))
         if c["next_due"]:
             app.echo(f"  next due: {c['next_due']['at']}  {c['next_due']['key']}")
@@ -144,6 +159,18 @@ def status_cmd(app: AppContext, campaign: str | None, fmt: str, check: bool) -> 
             "an outside monitor may report that Clarion stopped: check CLARION_HEARTBEAT_URL "
             "and this machine's network"
         )
+
+
+def signoff_entries(ledger: Ledger) -> dict[str, list[tuple[Awaiting, str]]]:
+    """Campaign -> its waiting deliveries held for sign-off, each with the commands that fix it."""
+    from clarion.ledger import approvals, notices
+
+    out: dict[str, list[tuple[Awaiting, str]]] = {}
+    for w in approvals.awaiting(ledger):
+        file = notices.campaign_file(ledger, w.row.campaign) or "CAMPAIGN.yaml"
+        fix = f"see `clarion diff {file}`, then `clarion approve {file} --by NAME`"
+        out.setdefault(w.row.campaign, []).append((w, fix))
+    return out
 
 
 def real_now_ms() -> int:

@@ -28,7 +28,8 @@ from typing import Any
 from clarion import failpoints
 from clarion.engine import checks, policy
 from clarion.engine.pool import Keeper, Lanes
-from clarion.engine.report import RunOptions, RunReport
+from clarion.engine.report import Result, RunOptions, RunReport
+from clarion.ledger import approvals
 from clarion.ledger.rows import DeliveryRow, ms
 from clarion.ledger.states import State
 from clarion.ledger.store import Ledger
@@ -103,6 +104,10 @@ class Engine:
         if opts.platforms is not None:
             report.waiting = self.ledger.waiting_without_adapter(self.now(opts), opts.platforms)
         self._send_due(opts, report)
+        for held in approvals.awaiting(self.ledger, self.now(opts)):
+            report.awaiting.append(
+                Result(held.row.key, held.row.platform, held.row.state, held.reason)
+            )
         return report
 
     def _send_due(self, opts: RunOptions, report: RunReport) -> None:
@@ -310,7 +315,12 @@ class Engine:
         """The request as it was sent (kept by the ledger); rebuilt only for a send recorded
         before the ledger kept requests."""
         if row.request:
-            return Request(**row.request)
+            kept = Request(**row.request)
+            if any(not Path(str(i.get("file", ""))).is_file() for i in kept.images):
+                # The prepared images live in the cache folder, which may have been cleared
+                # since: preparing is deterministic, so this makes the same files again.
+                adapter.prepared(row.delivery)
+            return kept
         parent = self.ledger.parent(row)
         return adapter.build(row.delivery, reply_to_id=parent.platform_id if parent else None)
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from clarion.engine import policy
-from clarion.engine.report import RunOptions, RunReport
+from clarion.engine.report import Result, RunOptions, RunReport
+from clarion.ledger import approvals
 from clarion.ledger.states import State
 
 if TYPE_CHECKING:
@@ -46,6 +47,12 @@ def rehearse(engine: Engine, opts: RunOptions) -> RunReport:
             parent = ledger.parent(row)
             if parent is None or parent.state != State.PUBLISHED:
                 continue  # a real run sends it after its parent, not now
+        held = approvals.is_awaiting(ledger, row)
+        if held is not None:
+            report.awaiting.append(
+                Result(row.key, row.platform, row.state, f"would wait for sign-off: {held.cause}")
+            )
+            continue
         why, reply_to_id = engine.problem(row)
         if why:
             report.add(row, State.FAILED, why)

@@ -59,6 +59,9 @@ class RunReport:
     waiting: dict[str, int] = field(default_factory=dict)
     #: True for a rehearsal (``--now`` or ``--dry-run``): nothing was sent or recorded.
     rehearsal: bool = False
+    #: Due deliveries of campaigns that require approval, not approved as they stand: not sent,
+    #: they wait for ``clarion approve`` (missed once their grace window has passed).
+    awaiting: list[Result] = field(default_factory=list)
 
     def add(self, row: DeliveryRow, state: State, detail: str, url: str | None = None) -> None:
         self.results.append(Result(row.key, row.platform, state, detail, url))

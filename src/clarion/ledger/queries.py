@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from clarion.ledger.queries_approvals import SIGNED
 from clarion.ledger.states import ATTENTION, IN_FLIGHT, WAITING, State
 
 
@@ -43,8 +44,9 @@ PARENT_PUBLISHED = (
     "(d.reply_to IS NULL OR EXISTS (SELECT 1 FROM deliveries p "
     f"WHERE p.key = d.reply_to AND p.state = '{State.PUBLISHED.value}'))"
 )
-#: Due and ready to send now. Parameters: :func:`ready_params`.
-READY = f"{DUE} AND {NOT_HELD} AND {IN_GRACE} AND {PARENT_PUBLISHED}"
+#: Due and ready to send now (and signed off, where its campaign requires it: the sign-off is
+#: part of the claim itself). Parameters: :func:`ready_params`.
+READY = f"{DUE} AND {NOT_HELD} AND {IN_GRACE} AND {PARENT_PUBLISHED} AND {SIGNED}"
 #: Due and ready but for its thread parent (the dry run decides that in order). Same parameters.
 READY_BUT_PARENT = f"{DUE} AND {NOT_HELD} AND {IN_GRACE}"
 #: Later than its grace window. Parameters: grace override (or NULL), now.

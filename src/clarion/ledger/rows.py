@@ -182,6 +182,8 @@ class CampaignRecord:
     file: str
     timezone: str
     grace_ms: int
+    #: ``approval: required``: only content a person approved (``clarion approve``) is sent.
+    approval_required: bool = False
 
 
 class CampaignInfo(NamedTuple):

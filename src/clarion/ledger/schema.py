@@ -145,6 +145,26 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX account_checks_of ON account_checks (kind, campaign, platform, account)
         """,
     ),
+    Migration(
+        4,
+        "sign-off: every approval of a delivery's content, and which campaigns require one",
+        """
+        CREATE TABLE approvals (
+            id            {ID},
+            key           TEXT NOT NULL,
+            campaign      TEXT NOT NULL,
+            content_hash  TEXT NOT NULL,
+            fields        TEXT NOT NULL,
+            approved_by   TEXT NOT NULL,
+            at_ms         {BIGINT} NOT NULL,
+            note          TEXT,
+            plan_hash     TEXT NOT NULL
+        );
+        CREATE INDEX approvals_of_key ON approvals (key, id);
+        CREATE INDEX approvals_of_campaign ON approvals (campaign, id);
+        ALTER TABLE campaigns ADD COLUMN approval_required INTEGER NOT NULL DEFAULT 0
+        """,
+    ),
 )
 
 

@@ -23,6 +23,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from clarion.delivery import Delivery, changes, content_hash, due_ms
+from clarion.ledger import approvals
 from clarion.ledger import queries as q
 from clarion.ledger.rows import CampaignRecord, DeliveryRow, SyncChange, SyncReport, from_ms
 from clarion.ledger.states import ALLOWED, CancelledBy, State, TransitionError
@@ -73,9 +74,10 @@ def _upsert_campaign(ledger: Ledger, c: CampaignRecord, now: int) -> bool:
     found = db.query(q.CAMPAIGN_PAUSED, (c.slug,))
     if found:
         db.execute(q.UPDATE_CAMPAIGN, (c.name, c.file, c.timezone, c.grace_ms, now, c.slug))
-        return bool(found[0][0])
-    db.execute(q.INSERT_CAMPAIGN, (c.slug, c.name, c.file, c.timezone, c.grace_ms, now))
-    return False
+    else:
+        db.execute(q.INSERT_CAMPAIGN, (c.slug, c.name, c.file, c.timezone, c.grace_ms, now))
+    approvals.set_required(ledger, c.slug, c.approval_required)
+    return bool(found[0][0]) if found else False
 
 
 def _content_json(d: Delivery) -> str:
