@@ -302,5 +302,10 @@ class Campaign(_Strict):
     visibility: Literal["public", "unlisted", "followers"] = Field(
         "public", description="Who sees the posts on Mastodon (other platforms: always public)."
     )
+    approval: Literal["required", "none"] = Field(
+        "none",
+        description="`required`: only posts a manager approved with `clarion approve` are sent; "
+        "a post changed after its approval waits for a new sign-off. Default: none.",
+    )
     posts: list[Post] = Field(default_factory=_new_list)
     quotes: Quotes | None = None
