@@ -237,7 +237,14 @@ def test_an_invalid_campaign_lists_its_problems_at_the_top(tmp_path: Path) -> No
     assert checked.problems
     page = parse(out.read_text(encoding="utf-8"))
     assert page.alerts == [str(p) for p in checked.problems]
-    assert len(page.cards) == 1  # the valid campaign is still shown
+    assert len(page.cards) == 2  # the valid campaign, and the invalid one's card
+    marked = page.cards["bad:post-1:mastodon"]
+    assert "has-problems" in (marked["class"] or "")
+    assert "has-problems" not in (page.cards["good:post-1:mastodon"]["class"] or "")
+    card = out.read_text(encoding="utf-8").split('data-key="bad:post-1:mastodon"')[1]
+    card = card.split("</article>")[0]
+    assert "Will not go out until fixed:" in card
+    assert all(f"{p.file}:{p.line}:{p.column}:" in card for p in checked.problems)
 
 
 def test_no_deliveries_still_makes_a_page() -> None:
@@ -303,3 +310,24 @@ def test_cli_writes_the_page(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     page = parse(out.read_text(encoding="utf-8"))
     assert {c["data-platform"] for c in page.cards.values()} == {"x"}
+
+
+def test_an_invalid_week_shows_every_card_with_problems_on_theirs(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "campaigns"
+    shutil.copytree(EXAMPLE.parent, folder)
+    path = folder / EXAMPLE.name
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("  - id: what-it-means\n", "  - id: what-it-means\n    hashtags: [nope]\n")
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "week.html"
+    result = CliRunner().invoke(cli, ["preview", str(path), "--format", "html", "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    valid = check_files([EXAMPLE])
+    page = parse(out.read_text(encoding="utf-8"))
+    assert len(page.cards) == len(valid.deliveries)
+    marked = {k for k, a in page.cards.items() if "has-problems" in (a["class"] or "")}
+    assert marked and all(":what-it-means:" in k for k in marked)
+    assert marked == {d.key for d in valid.deliveries if d.post == "what-it-means"}
+    assert len(page.alerts) == 1 and "`nope` is not a hashtag" in page.alerts[0]

@@ -218,9 +218,15 @@ def _render(
     chosen = _choose(result.deliveries, only, start, end)
     seen = ledger_view(app, [c.slug for c in result.campaigns], {d.key for d in result.deliveries})
     if fmt == "html":
+        from clarion.cli.options import expand
         from clarion.render import html
+        from clarion.render._html_partial import salvage
 
-        data = html.render(result, chosen, ledger=seen).encode("utf-8")
+        # An invalid campaign still shows every card it can plan, its problems on them.
+        result, faults = salvage(result, paths, expand(files)[1])
+        chosen = _choose(result.deliveries, only, start, end)
+        page = html.render(result, chosen, ledger=seen, faults=faults)
+        data = page.encode("utf-8")
     else:
         if not result.ok:  # a calendar of a week that cannot go out would mislead
             report_problems(app, result.problems, len(paths), err=True)

@@ -17,6 +17,7 @@ from clarion.render._html_text import highlight
 from clarion.render.seen import NOTABLE, WORDS
 
 if TYPE_CHECKING:
+    from clarion.campaign.problems import Problem
     from clarion.delivery import Delivery, Media
     from clarion.planner import Fit
     from clarion.render.seen import Seen
@@ -106,11 +107,13 @@ def card(
     seen: Seen | None = None,
     mark: tuple[str, str] | None = None,
     who: str | None = None,
+    faults: Sequence[Problem] = (),
 ) -> str:
     """The card of one delivery; ``parts``: how many parts its thread has (1 if none);
     ``seen``: its state in the ledger, when its campaign is scheduled there; ``mark``: its
     sign-off badge (class, words) when it changed or is new since the last sign-off; ``who``:
-    the handle the account posts as, when known."""
+    the handle the account posts as, when known; ``faults``: the problems of its post (an
+    invalid campaign's cards are shown with them)."""
     name = esc_once(label(d.platform))
     platform = esc_once(d.platform)
     part = d.thread_index + 1
@@ -123,6 +126,17 @@ def card(
     crossed = " st-cancelled" if seen and seen.state == "cancelled" else ""
     if mark is not None:
         crossed += f" {mark[0]}"
+    problems = ""
+    if faults:
+        crossed += " has-problems"
+        items = "".join(
+            f"<li><code>{esc(f'{p.file}:{p.line}:{p.column}:')}</code> {esc(p.message)}</li>"
+            for p in faults
+        )
+        problems = (
+            '<div class="card-problems"><p><strong>Will not go out until fixed:</strong></p>'
+            f"<ul>{items}</ul></div>"
+        )
     reply = f'<p class="reply">Reply to part {part - 1}</p>' if d.reply_to else ""
     quote = ""
     if d.content.quote_of:
@@ -147,7 +161,8 @@ def card(
         f'<article class="card p-{platform}{crossed}" data-key="{esc(d.key)}"{state} '
         f'data-platform="{platform}" '
         f'data-day="{d.at.date().isoformat()}" aria-label="{name}, {esc(d.post)}{of}">'
-        f'{head}{badge_of(mark)}{reply}<p class="text">{highlight(d.platform, d.text)}</p>'
+        f"{head}{badge_of(mark)}{problems}{reply}"
+        f'<p class="text">{highlight(d.platform, d.text)}</p>'
         f"{_figures(d.media) if d.media else ''}{quote}{meter}{warnings}</article>"
     )
 
@@ -173,12 +188,17 @@ def thread(
     seen: Callable[[Delivery], Seen | None],
     marks: Mapping[str, tuple[str, str]] | None = None,
     handles: Mapping[tuple[str, str], str] | None = None,
+    faults: Mapping[str, Sequence[Problem]] | None = None,
 ) -> str:
     """A post's cards on one platform: one, or a thread's parts drawn connected, in order.
-    ``handles``: (platform, account) -> the handle it posts as, where known."""
-    got = marks or {}
+    ``handles``: (platform, account) -> the handle it posts as, where known; ``faults``: key ->
+    the problems of its post."""
+    got, bad = marks or {}, faults or {}
     who = (handles or {}).get((parts[0].platform, parts[0].account)) if parts else None
-    cards = "".join(card(d, fits[d.key], len(parts), seen(d), got.get(d.key), who) for d in parts)
+    cards = "".join(
+        card(d, fits[d.key], len(parts), seen(d), got.get(d.key), who, bad.get(d.key, ()))
+        for d in parts
+    )
     kind = "thread multi" if len(parts) > 1 else "thread"
     return f'<div class="{kind}">{cards}</div>'
 

@@ -22,7 +22,7 @@ import gc
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     import jinja2
 
     from clarion.campaign.load import Loaded
+    from clarion.campaign.problems import Problem
     from clarion.checking import Checked
     from clarion.delivery import Delivery
     from clarion.planner import Fit
@@ -111,6 +112,8 @@ class Page(NamedTuple):
     marks: Mapping[str, tuple[str, str]] | None = None
     #: (platform, account) -> the handle it posts as (what ``accounts check`` learned).
     handles: Mapping[tuple[str, str], str] | None = None
+    #: Delivery key -> the problems of its post (an invalid campaign's cards).
+    faults: Mapping[str, Sequence[Problem]] | None = None
 
     def seen(self, d: Delivery) -> Seen | None:
         return self.ledger.of(d) if self.ledger is not None else None
@@ -125,6 +128,7 @@ def render(
     ledger: Ledgered | None = None,
     signoffs: Mapping[str, SignOff] | None = None,
     handles: Mapping[tuple[str, str], str] | None = None,
+    faults: Mapping[str, Sequence[Problem]] | None = None,
 ) -> str:
     """The page for ``chosen`` (deliveries of ``result``), with ``result``'s problems at the top
     and, with ``ledger``, each delivery's state there (badges; cancelled ones crossed out).
@@ -137,7 +141,7 @@ def render(
 
     timezones = {slug: loaded.campaign.timezone for slug, loaded in by_slug.items()}
     marks = _html_signoff.marks(signoffs or {}, timezones)
-    view = Page(by_slug, result.fits, result.order(), ledger, marks, handles)
+    view = Page(by_slug, result.fits, result.order(), ledger, marks, handles, faults)
     enabled = gc.isenabled()
     gc.disable()  # hundreds of thousands of small objects, no cycles among them
     try:
@@ -154,6 +158,7 @@ def render(
             ),
             title=_title(result.campaigns, by_slug, chosen),
             problems=[(f"{p.file}:{p.line}:{p.column}:", p.message) for p in result.problems],
+            faulty=sum(1 for d in chosen if faults and d.key in faults),
             weeks=built,
             lazy=0 if inline else len(built) - 1,
             total=len(chosen),
@@ -345,7 +350,9 @@ def _slot(slug: str, at_utc: dt.datetime, group: list[Delivery], page: Page) -> 
     posts: dict[str, list[str]] = {}
     for (_, _, platform, post), parts in sorted(threads.items()):
         parts.sort(key=lambda d: d.thread_index)
-        html.append(_html_card.thread(parts, page.fits, page.seen, page.marks, page.handles))
+        html.append(
+            _html_card.thread(parts, page.fits, page.seen, page.marks, page.handles, page.faults)
+        )
         posts.setdefault(post, []).append(platform)
     # Formatted by hand, not with strftime: ten thousand slots, and no locale to depend on.
     local = group[0].at
