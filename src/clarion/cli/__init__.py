@@ -31,6 +31,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "run:daemon_cmd",
         "Run in the foreground, publishing each post at its time (instead of cron).",
     ),
+    "approve": (
+        "approve:approve_cmd",
+        "Sign off campaigns: record exactly what will be sent, and who approved it.",
+    ),
+    "diff": ("approve:diff_cmd", "What changed since the last sign-off, delivery by delivery."),
     "status": (
         "status:status_cmd",
         "Counts by state, the next delivery due, and every delivery that needs attention.",

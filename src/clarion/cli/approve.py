@@ -41,7 +41,7 @@ def _files_words(files: tuple[Path, ...]) -> str:
 def approve_cmd(
     app: AppContext, files: tuple[Path, ...], by: str | None, note: str | None, plan: str | None
 ) -> None:
-    """Sign off campaigns: record, for every delivery, exactly what will be sent, by whom.
+    """Sign off campaigns: record exactly what will be sent, and who approved it.
 
     A campaign with `approval: required` sends only approved content: a post changed after its
     approval waits for a new sign-off. Approving does not schedule: run `clarion schedule` too
