@@ -3,8 +3,9 @@
 The page shows exactly the deliveries ``clarion preview --format json`` lists: a card per delivery
 (``data-key``, ``data-platform``, ``data-day``) styled after its platform, grouped by week, then
 campaign, then day and time, with a "week at a glance" grid of days and times above each
-campaign's days. Images are embedded as ``data:`` URIs; the style sheet and script are inline, so
-the file opens offline and can be attached to an email: it makes no request of its own.
+campaign's days. Each image is embedded once, scaled for a card (:mod:`._html_images`); the
+style sheet and script are inline, so the file opens offline and can be attached to an email: it
+makes no request of its own. A sign-off block per campaign (:mod:`._html_signoff`) heads the page.
 
 Scale: one week is shown at a time (a week selector switches). Up to :data:`INLINE_LIMIT` cards
 every week is in the page as HTML (without JavaScript all weeks show, one after the other); above
@@ -12,7 +13,8 @@ that only the first week is, and each other week waits as an HTML string in a
 ``<script type="application/json">`` element of its own until it is chosen, so a page of 40,000
 deliveries opens as fast as one of its weeks.
 
-Problems of invalid campaigns are listed at the top (``role="alert"``); the page is still written.
+Problems of invalid campaigns are listed at the top (``role="alert"``); the page is still written,
+with the cards such a campaign can plan, each with its post's problems (:mod:`._html_partial`).
 """
 
 from __future__ import annotations
