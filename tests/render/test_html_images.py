@@ -134,3 +134,20 @@ def test_a_small_graphic_stays_png_and_an_unreadable_image_says_so(tmp_path: Pat
 )
 def test_sizes_in_words(size: int, words: str) -> None:
     assert _html_images.megabytes(size) == words
+
+
+def test_pillow_is_imported_only_for_a_page_with_images(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "week.yaml"
+    path.write_text(HEAD + "posts:\n  - {at: 2022-07-04 09:00, text: No picture}\n")
+    code = (
+        "import sys; from pathlib import Path; from clarion.checking import check_files; "
+        "from clarion.render import html; r = check_files([Path(sys.argv[1])]); "
+        "assert r.ok; html.render(r, r.deliveries); print('PIL' in sys.modules)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True
+    )
+    assert run.stdout.strip() == "False", run.stderr
