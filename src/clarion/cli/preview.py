@@ -14,9 +14,11 @@ from clarion.cli.context import AppContext, pass_app
 from clarion.cli.options import Day, campaign_files, output_format
 
 if TYPE_CHECKING:
+    from clarion.campaign.load import Loaded
     from clarion.delivery import Delivery, Media
     from clarion.planner import Fit
     from clarion.render.seen import Ledgered
+    from clarion.signoff import SignOff
 
 
 @click.command("preview")
@@ -126,6 +128,29 @@ def ledger_view(app: AppContext, slugs: list[str], planned: set[str]) -> Ledgere
     return Ledgered(states, scheduled, tuple(removed))
 
 
+def signoff_view(
+    app: AppContext, campaigns: list[Loaded], deliveries: list[Delivery]
+) -> dict[str, SignOff]:
+    """Each campaign's last sign-off in the ledger in use and how the plan stands against it
+    (none when there is no ledger yet: a preview never creates one)."""
+    from clarion.ledger import approvals
+    from clarion.ledger.quick import sqlite_path
+
+    path = sqlite_path(app.database_url)
+    if path is not None and not path.exists():
+        return {}
+    ledger = app.ledger()
+    plans: dict[str, list[Delivery]] = {c.slug: [] for c in campaigns}
+    for d in deliveries:
+        plans.setdefault(d.campaign, []).append(d)
+    return {
+        c.slug: approvals.signoff(
+            ledger, c.slug, plans[c.slug], require=c.campaign.approval == "required"
+        )
+        for c in campaigns
+    }
+
+
 def _state(seen: Ledgered | None, d: Delivery) -> str | None:
     found = seen.of(d) if seen is not None else None
     return found.state if found is not None else None
@@ -225,7 +250,8 @@ def _render(
         # An invalid campaign still shows every card it can plan, its problems on them.
         result, faults = salvage(result, paths, expand(files)[1])
         chosen = _choose(result.deliveries, only, start, end)
-        page = html.render(result, chosen, ledger=seen, faults=faults)
+        signoffs = signoff_view(app, result.campaigns, result.deliveries)
+        page = html.render(result, chosen, ledger=seen, signoffs=signoffs, faults=faults)
         data = page.encode("utf-8")
     else:
         if not result.ok:  # a calendar of a week that cannot go out would mislead
