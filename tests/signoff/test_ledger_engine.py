@@ -143,3 +143,12 @@ def test_signoff_view_for_the_page(ledger: Ledger, tmp_path: Path) -> None:
     assert view.changed == ["week:day3:mastodon"]
     assert view.cards["week:day3:mastodon"] is Standing.CHANGED
     assert view.approved_plan != view.current_plan
+
+
+def test_views_learn_which_deliveries_wait_for_sign_off(ledger: Ledger, tmp_path: Path) -> None:
+    approve(ledger, tmp_path, SIGNED_WEEK)
+    schedule(ledger, tmp_path, SIGNED_WEEK.replace("Day three", "Day 3"))
+    held = approvals.awaiting_in(ledger, ["week"])
+    assert list(held) == ["week:day3:mastodon"]
+    assert held["week:day3:mastodon"].startswith("it changed after it was approved on 2 June")
+    assert approvals.awaiting_in(ledger, ["other"]) == {}

@@ -159,6 +159,18 @@ def awaiting(ledger: Ledger, due_by_ms: int | None = None) -> list[Awaiting]:
     return [Awaiting(row, latest_of(ledger, row.key)) for row in ledger.by_id(ids)]
 
 
+#: The state the views show for a delivery held for sign-off (not a ledger state: the delivery
+#: stays pending; the claim will not take it until its content is approved).
+AWAITING_STATE = "awaiting sign-off"
+
+
+def awaiting_in(ledger: Ledger, campaigns: Sequence[str]) -> dict[str, str]:
+    """For the views (preview's state column and JSON): key -> why it waits, of every waiting
+    delivery of these campaigns held for sign-off."""
+    wanted = set(campaigns)
+    return {w.row.key: w.cause for w in awaiting(ledger) if w.row.campaign in wanted}
+
+
 def is_awaiting(ledger: Ledger, row: DeliveryRow) -> Awaiting | None:
     """Whether ``row`` would wait for sign-off (for a rehearsal, which claims nothing)."""
     if not required(ledger, row.campaign):
@@ -170,8 +182,10 @@ def is_awaiting(ledger: Ledger, row: DeliveryRow) -> Awaiting | None:
 
 
 __all__ = [
+    "AWAITING_STATE",
     "Awaiting",
     "awaiting",
+    "awaiting_in",
     "awaiting_reason",
     "history",
     "is_awaiting",
