@@ -88,7 +88,7 @@ def test_sign_off_binds_on_snac(snac: SnacServer, tmp_path: Path) -> None:
     assert clarion("schedule", str(campaign)).returncode == 0
     approved = clarion("approve", str(campaign), "--by", "Sam Jones")
     assert approved.returncode == 0, approved.stdout + approved.stderr
-    assert "Approved 1 deliveries" in approved.stdout and "by Sam Jones" in approved.stdout
+    assert "Approved 1 delivery of" in approved.stdout and "by Sam Jones" in approved.stdout
 
     campaign.write_text(week(marker, edited_text))
     assert clarion("schedule", str(campaign)).returncode == 0

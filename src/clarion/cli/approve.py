@@ -75,9 +75,9 @@ def approve_cmd(
         mine = [d for d in everything if d.campaign == loaded.slug]
         digest = approvals.record(ledger, loaded.slug, mine, who, ms(at), note)
         required = loaded.campaign.approval == "required"
+        count = f"{len(mine)} {'delivery' if len(mine) == 1 else 'deliveries'}"
         app.echo(
-            f"Approved {len(mine)} deliveries of {loaded.slug} (plan {short(digest)}) by {who}, "
-            f"{_local(at)}."
+            f"Approved {count} of {loaded.slug} (plan {short(digest)}) by {who}, {_local(at)}."
             + ("" if required else " (This campaign does not say `approval: required`.)")
         )
     if len(result.campaigns) > 1:
