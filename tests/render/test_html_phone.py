@@ -14,7 +14,7 @@ from clarion.checking import check_files
 from clarion.render import html
 from clarion.signoff import short
 from tests.conftest import EXAMPLE
-from tests.render.test_html_browser import ARGS, CHROMIUM
+from tests.render.test_html_browser import ARGS, CHECK, CHROMIUM
 from tests.render.test_html_signoff import SLUG, signed
 
 
@@ -171,3 +171,14 @@ def test_printed_one_day_per_page(phone: Phone, tmp_path: Path) -> None:
     pdf = page.pdf(format="A4")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert pages >= len(days), (pages, len(days))
+
+
+def test_the_sign_off_block_and_badges_are_legible(phone: Phone) -> None:
+    page = phone.pages["js"]
+    result = page.evaluate(CHECK)
+    assert result["bad"] == [], result["bad"]
+    assert result["noAlt"] == []
+    checked = page.evaluate(
+        "() => document.querySelectorAll('section.signoff *, article p.so').length"
+    )
+    assert checked > 5
