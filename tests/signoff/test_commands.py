@@ -160,3 +160,39 @@ def test_status_run_due_and_approval_end_to_end(env: dict[str, str], week: Path)
     assert clarion(env, "approve", str(week), "--by", "Alex").exit_code == 0
     clarion(env, "run-due", "--pretend-now", "2022-07-05T08:01:00Z", "--log-file", "-")
     assert fake().texts() == ["Day two, edited"]
+
+
+def test_diff_says_images_and_account_in_words(env: dict[str, str], week: Path) -> None:
+    from tests.conftest import png
+
+    media = week.parent / "media"
+    media.mkdir()
+    (media / "a.png").write_bytes(png(3, 2))
+    (media / "b.png").write_bytes(png(4, 2))
+    with_image = SIGNED_WEEK.replace(
+        "    text: Day two\n",
+        "    text: Day two\n    images:\n      - path: media/a.png\n        alt: A grey square\n",
+    )
+    week.write_text(with_image)
+    assert clarion(env, "approve", str(week), "--by", "Sam").exit_code == 0
+    week.write_text(
+        with_image.replace("media/a.png", "media/b.png").replace(
+            "platforms: [mastodon]\n", "platforms: [mastodon]\naccounts: {mastodon: press}\n"
+        )
+    )
+    data = json.loads(clarion(env, "diff", str(week), "--format", "json").stdout)
+    changed = {
+        c["key"]: [w["words"] for w in c["changes"]] for c in data["campaigns"][0]["changed"]
+    }
+    assert changed["week:day2:mastodon"] == [
+        "image added: media/b.png (alt text: 'A grey square')",
+        "image removed: media/a.png",
+        "account: from 'default' to 'press'",
+    ]
+    assert changed["week:day3:mastodon"] == ["account: from 'default' to 'press'"]
+    (media / "b.png").write_bytes(png(5, 2))
+    week.write_text(with_image.replace("A grey square", "A small grey square"))
+    (media / "a.png").write_bytes(png(6, 2))
+    words = clarion(env, "diff", str(week)).stdout
+    assert "image changed: media/a.png (the picture itself is different)" in words
+    assert "alt text of media/a.png: from 'A grey square' to 'A small grey square'" in words
