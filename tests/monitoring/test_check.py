@@ -25,6 +25,7 @@ LABELS = [
     "stranded",
     "pending",
     "published",
+    "awaiting_signoff",
 ]
 
 
@@ -93,7 +94,7 @@ def test_the_plugin_line_through_a_week(env: dict[str, str], tmp_path: Path) -> 
     assert (empty.exit_code, one_line(empty)) == (
         0,
         "CLARION OK - all well | failed=0 unconfirmed=0 missed=0 paused_accounts=0 overdue=0 "
-        "stranded=0 pending=0 published=0",
+        "stranded=0 pending=0 published=0 awaiting_signoff=0",
     )
     week = tmp_path / "week.yaml"
     week.write_text(WEEK)  # July 2022: every post is long past, and no run has happened

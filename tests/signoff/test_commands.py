@@ -196,3 +196,50 @@ def test_diff_says_images_and_account_in_words(env: dict[str, str], week: Path) 
     words = clarion(env, "diff", str(week)).stdout
     assert "image changed: media/a.png (the picture itself is different)" in words
     assert "alt text of media/a.png: from 'A grey square' to 'A small grey square'" in words
+
+
+def test_preview_shows_what_waits_for_sign_off(env: dict[str, str], week: Path) -> None:
+    """Scheduled but approved only before an edit: the changed delivery is shown as awaiting
+    sign-off (JSON, table and page), the others as scheduled."""
+    assert clarion(env, "approve", str(week), "--by", "Sam").exit_code == 0
+    week.write_text(SIGNED_WEEK.replace("text: Day two", "text: Day two, edited"))
+    assert clarion(env, "schedule", str(week)).exit_code == 0
+    shown = json.loads(clarion(env, "preview", str(week), "--format", "json").stdout)
+    states = {d["key"]: d["state"] for d in shown}
+    assert states.pop("week:day2:mastodon") == "awaiting_signoff"
+    assert set(states.values()) == {"pending"}
+    table = clarion(env, "preview", str(week)).stdout
+    assert table.count("[awaiting sign-off]") == 1
+    page = week.parent / "week.html"
+    clarion(env, "preview", str(week), "--format", "html", "-o", str(page))
+    html = page.read_text()
+    assert html.count('class="st st-awaiting_signoff"') == 1
+    assert "changed after it was approved" in html
+
+
+def test_status_check_warns_a_day_ahead_of_an_unapproved_post(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """`status --check` is WARNING while a post due within 24 h waits for sign-off, OK again once
+    it is approved; one due in three days does not warn yet."""
+    import datetime as dt
+
+    soon = dt.datetime.now(dt.UTC) + dt.timedelta(hours=3)
+    later = soon + dt.timedelta(days=3)
+    path = tmp_path / "soon.yaml"
+    path.write_text(
+        "version: 1\nname: Soon\nslug: soon\ntimezone: UTC\n"
+        f"dates: {{start: {soon:%Y-%m-%d}, end: {later:%Y-%m-%d}}}\n"
+        "platforms: [mastodon]\napproval: required\nposts:\n"
+        f"  - id: a\n    at: {soon:%Y-%m-%d %H:%M}\n    text: Soon\n"
+        f"  - id: b\n    at: {later:%Y-%m-%d %H:%M}\n    text: Later\n"
+    )
+    assert clarion(env, "schedule", str(path)).exit_code == 0
+    check = clarion(env, "status", "--check")
+    assert check.exit_code == 1, check.output
+    assert check.stdout.startswith("CLARION WARNING - 1 awaiting sign-off within 24 h")
+    assert "awaiting_signoff=1" in check.stdout
+    assert clarion(env, "approve", str(path), "--by", "Sam").exit_code == 0
+    again = clarion(env, "status", "--check")
+    assert again.exit_code == 0, again.output
+    assert "awaiting_signoff=0" in again.stdout

@@ -102,11 +102,16 @@ def cost_lines(chosen: list[Delivery]) -> list[str]:
     return [c.line() for c in quotas.costs(chosen, limits.for_account)]
 
 
+#: How the views name a delivery held for sign-off (``state`` in JSON, the table's badge).
+AWAITING = "awaiting_signoff"
+
+
 def ledger_view(app: AppContext, slugs: list[str], planned: set[str]) -> Ledgered | None:
     """What the ledger in use says of these campaigns' deliveries (``planned``: the keys the
     files plan now; the ledger's cancelled deliveries not among them were removed from the
     file); None when there is no ledger yet (a preview never creates one) or it has none of
     these campaigns."""
+    from clarion.ledger import approvals
     from clarion.ledger.quick import sqlite_path
     from clarion.render.seen import Ledgered, Seen
 
@@ -119,6 +124,11 @@ def ledger_view(app: AppContext, slugs: list[str], planned: set[str]) -> Ledgere
         return None
     found = ledger.view_states(sorted(scheduled))
     states = {k: Seen(v.state.value, v.platform_url, v.reason or None) for k, v in found.items()}
+    # A pending delivery held for sign-off is shown as such, with why ("the text changed after
+    # it was approved on 2 June by Sam"): run-due will not send it as it stands.
+    for key, why in approvals.awaiting_in(ledger, sorted(scheduled)).items():
+        if key in states:
+            states[key] = Seen(AWAITING, None, why)
     removed: list[Delivery] = []
     for key, v in found.items():
         if key not in planned and v.state.value == "cancelled":

@@ -8,7 +8,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING
 
 from clarion.cli.context import AppContext
-from clarion.render.seen import NOTABLE
+from clarion.render.seen import NOTABLE, WORDS
 
 if TYPE_CHECKING:
     from clarion.campaign.load import Loaded
@@ -69,7 +69,11 @@ def _card(app: AppContext, d: Delivery, fit: Fit, width: int, seen: Seen | None)
     head = f"  {when}  {label} {meter:>9}  {d.key}{part}"
     if seen is not None and seen.state in NOTABLE:
         colour = "green" if seen.state == "published" else "red"
-        mark = f"[{seen.state}" + (f" {seen.url}" if seen.url else "") + "]"
+        mark = (
+            f"[{WORDS.get(seen.state, seen.state).lower()}"
+            + (f" {seen.url}" if seen.url else "")
+            + "]"
+        )
         head += "  " + app.style(mark, fg=colour, bold=True)
     body: list[str] = []
     for paragraph in d.text.split("\n"):

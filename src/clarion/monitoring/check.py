@@ -14,7 +14,8 @@ What Clarion decided (a pure function of :class:`Facts`; :mod:`.facts` reads the
   than :data:`SLACK_MS` ago.
 * **WARNING: a person is needed** (or soon will be). Failed, unconfirmed and missed deliveries;
   paused accounts; a delivery whose run is gone but whose recovery is still to come (the next run
-  takes it back); the last heartbeat not heard; an alert that did not reach a target.
+  takes it back); the last heartbeat not heard; an alert that did not reach a target; a post due
+  within 24 hours that waits for a sign-off it does not have (``approval: required``).
 * **OK** otherwise; a paused campaign is a person's choice, not a problem.
 
 A missed or failed delivery keeps the check at WARNING until a person settles it (``retry``,
@@ -34,6 +35,8 @@ __all__ = ["SLACK_MS", "Facts", "Finding", "Level", "Verdict", "assess"]
 #: How long past its grace window (or past its lease) a delivery may wait for a run before the
 #: check says no run is happening: five cron minutes.
 SLACK_MS = 5 * 60_000
+#: A post waiting for a sign-off it does not have warns from this long before it is due.
+SIGNOFF_AHEAD_MS = 24 * 3600_000
 
 
 class Level(IntEnum):
@@ -60,6 +63,9 @@ class Facts:
     heartbeat: str | None = None
     #: Alerts that did not reach their target, in words (one per target).
     notifiers: tuple[str, ...] = ()
+    #: Deliveries due within :data:`SIGNOFF_AHEAD_MS` (or already due) that wait for a sign-off
+    #: they do not have: they will not go out unless a manager approves them.
+    awaiting_signoff: int = 0
     #: Why the ledger could not be read (None: it could).
     ledger_error: str | None = None
 
@@ -107,6 +113,8 @@ def assess(facts: Facts) -> Verdict:
             found.append(Finding(warn, f"{n} {state.value}"))
     if facts.paused_accounts:
         found.append(Finding(warn, _plural(facts.paused_accounts, "paused account")))
+    if facts.awaiting_signoff:
+        found.append(Finding(warn, f"{facts.awaiting_signoff} awaiting sign-off within 24 h"))
     recent = facts.stranded - facts.abandoned
     if recent > 0:
         found.append(
@@ -131,5 +139,6 @@ def assess(facts: Facts) -> Verdict:
         "stranded": facts.stranded,
         "pending": facts.counts.get(State.PENDING, 0) + facts.counts.get(State.RETRY, 0),
         "published": facts.counts.get(State.PUBLISHED, 0),
+        "awaiting_signoff": facts.awaiting_signoff,  # last: added later, graphs keep their order
     }
     return Verdict(level, tuple(found), perfdata)

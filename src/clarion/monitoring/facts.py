@@ -9,8 +9,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from clarion.ledger import health
-from clarion.monitoring.check import SLACK_MS, Facts
+from clarion.ledger import approvals, health
+from clarion.monitoring.check import SIGNOFF_AHEAD_MS, SLACK_MS, Facts
 
 if TYPE_CHECKING:
     from clarion.ledger.store import Ledger
@@ -53,7 +53,13 @@ def gather(
         for r in health.overdue(ledger, now, SLACK_MS)
         if campaign is None or r.delivery.campaign == campaign
     ]
+    held = [
+        a
+        for a in approvals.awaiting(ledger, due_by_ms=now + SIGNOFF_AHEAD_MS)
+        if campaign is None or a.row.campaign == campaign
+    ]
     return Facts(
+        awaiting_signoff=len(held),
         counts=ledger.counts(campaign),
         paused_accounts=len(ledger.paused_accounts()),
         overdue=len(overdue),

@@ -38,7 +38,9 @@ class Ledgered(NamedTuple):
 
 
 #: The states a person must see (everything but the ordinary waiting ones).
-NOTABLE = frozenset({"published", "cancelled", "missed", "failed", "paused", "unconfirmed"})
+NOTABLE = frozenset(
+    {"published", "cancelled", "missed", "failed", "paused", "unconfirmed", "awaiting_signoff"}
+)
 #: Words for the badges.
 WORDS = {
     "published": "Published",
@@ -47,6 +49,9 @@ WORDS = {
     "failed": "Failed",
     "paused": "Paused",
     "unconfirmed": "Unconfirmed",
+    # not a ledger state: a pending delivery of an `approval: required` campaign whose content
+    # was never approved, or changed since (clarion.ledger.approvals)
+    "awaiting_signoff": "Awaiting sign-off",
     "pending": "Scheduled",
     "retry": "Retrying",
     "claimed": "Sending",
