@@ -243,3 +243,16 @@ def test_status_check_warns_a_day_ahead_of_an_unapproved_post(
     again = clarion(env, "status", "--check")
     assert again.exit_code == 0, again.output
     assert "awaiting_signoff=0" in again.stdout
+
+
+def test_cards_show_who_the_account_posts_as_once_checked(env: dict[str, str], week: Path) -> None:
+    """Before `accounts check` a card names the account in words ("Your Mastodon account"),
+    never "default"; after it, the handle the platform gave."""
+    page = week.parent / "week.html"
+    assert clarion(env, "schedule", str(week)).exit_code == 0
+    clarion(env, "preview", str(week), "--format", "html", "-o", str(page))
+    before = page.read_text()
+    assert "@clarion" not in before and ">default<" not in before
+    assert clarion(env, "accounts", "check").exit_code == 0
+    clarion(env, "preview", str(week), "--format", "html", "-o", str(page))
+    assert "@clarion" in page.read_text()

@@ -64,9 +64,13 @@ def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
 
             results.append(AccountStatus(platform, account, False, problem=redact(str(exc))))
     now = int(dt.datetime.now(dt.UTC).timestamp() * 1000)
+    from clarion.ledger import accounts
+
     for status in results:
         if status.ok:
             _unpause(ledger, status.platform, status.account, now)
+        if status.ok and status.posts_as:
+            accounts.remember(ledger, status.platform, status.account, status.posts_as, now)
     clock = dt.datetime.now(dt.UTC)
     keys, quota = _before_week(ledger, results, only, clock)
     if fmt == "json":

@@ -138,6 +138,18 @@ def ledger_view(app: AppContext, slugs: list[str], planned: set[str]) -> Ledgere
     return Ledgered(states, scheduled, tuple(removed))
 
 
+def known_names(app: AppContext) -> dict[tuple[str, str], str]:
+    """Who each account posts as, as ``accounts check`` learned it (none without a ledger: a
+    preview never creates one)."""
+    from clarion.ledger import accounts
+    from clarion.ledger.quick import sqlite_path
+
+    path = sqlite_path(app.database_url)
+    if path is not None and not path.exists():
+        return {}
+    return accounts.names(app.ledger())
+
+
 def signoff_view(
     app: AppContext, campaigns: list[Loaded], deliveries: list[Delivery]
 ) -> dict[str, SignOff]:
@@ -261,7 +273,9 @@ def _render(
         result, faults = salvage(result, paths, expand(files)[1])
         chosen = _choose(result.deliveries, only, start, end)
         signoffs = signoff_view(app, result.campaigns, result.deliveries)
-        page = html.render(result, chosen, ledger=seen, signoffs=signoffs, faults=faults)
+        page = html.render(
+            result, chosen, ledger=seen, signoffs=signoffs, handles=known_names(app), faults=faults
+        )
         data = page.encode("utf-8")
     else:
         if not result.ok:  # a calendar of a week that cannot go out would mislead

@@ -165,6 +165,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         ALTER TABLE campaigns ADD COLUMN approval_required INTEGER NOT NULL DEFAULT 0
         """,
     ),
+    Migration(
+        5,
+        "who each account posts as, as `accounts check` last learned it (for the page's cards)",
+        """
+        CREATE TABLE account_names (
+            platform    TEXT NOT NULL,
+            account     TEXT NOT NULL,
+            posts_as    TEXT NOT NULL,
+            checked_ms  {BIGINT} NOT NULL,
+            PRIMARY KEY (platform, account)
+        )
+        """,
+    ),
 )
 
 
