@@ -267,3 +267,39 @@ def test_a_post_with_an_image_resent_within_the_hour_is_one_status_with_its_imag
     [status] = stub.statuses
     assert [m["description"] for m in status["media"]] == ["A card"]
     assert len(stub.requests("POST /api/v2/media")) == 2  # uploaded again; the first copy kept
+
+
+def test_a_resend_after_the_prepared_image_was_cleared_from_the_cache_makes_it_again(
+    stub: MastodonStub, ledger: Ledger, tmp_path: Path
+) -> None:
+    """The stored request names the image prepared for Mastodon in the cache folder; when the
+    cache is cleared before the re-send, the same file is made again and the status carries it."""
+    import io
+    import shutil
+
+    from PIL import Image
+
+    from clarion.platforms import images
+
+    photo = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # turned: so a prepared copy is made
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(photo, "JPEG", exif=exif)
+    (tmp_path / "photo.jpg").write_bytes(photo.getvalue())
+    text = campaign("week").replace(
+        "#week\n", "#week\n    images: [{path: photo.jpg, alt: A red square}]\n"
+    )
+    schedule(ledger, tmp_path, text)
+    key = "week:p0:mastodon"
+    stub.fault(STATUSES, "error_after_create")
+    run(ledger)
+    kept = row(ledger, key)
+    assert kept.state == State.UNCONFIRMED
+    [image] = (kept.request or {})["images"]
+    assert Path(image["file"]).is_relative_to(images.folder())
+    shutil.rmtree(images.folder())
+    run(ledger)
+    assert row(ledger, key).state == State.PUBLISHED
+    assert Path(image["file"]).is_file()
+    [status] = stub.statuses
+    assert [m["description"] for m in status["media"]] == ["A red square"]
