@@ -161,7 +161,8 @@ def diff_cmd(app: AppContext, files: tuple[Path, ...], fmt: str) -> None:
         if not found:
             app.echo(head + ": nothing changed since.")
             continue
-        app.echo(head + f"; {len(found)} deliveries differ since:")
+        noun = "delivery differs" if len(found) == 1 else "deliveries differ"
+        app.echo(head + f"; {len(found)} {noun} since:")
         for item in found:
             _show(app, item)
     if fmt == "json":
