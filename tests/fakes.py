@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from clarion import secrets
@@ -112,3 +113,16 @@ class FakeAdapter(Adapter):
 
 def factory(platform: str, account: str) -> Adapter:
     return FakeAdapter(account, platform)
+
+
+def ledger_env(folder: Path, **extra: str) -> Iterator[dict[str, str]]:
+    """For an ``env`` fixture (``yield from ledger_env(tmp_path)``): the environment of commands
+    run on a SQLite ledger of their own in ``folder``, with every platform played by
+    :class:`FakeAdapter` (whose recorded platforms are forgotten before and after)."""
+    FakeAdapter.platforms = {}
+    yield {
+        "CLARION_DATABASE_URL": f"sqlite:///{folder / 'data' / 'ledger.sqlite3'}",
+        "CLARION_ADAPTERS": "*=tests.fakes:FakeAdapter",
+        **extra,
+    }
+    FakeAdapter.platforms = {}

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from clarion.cli import cli
 from tests.conftest import EXAMPLE, png
-from tests.fakes import FakeAdapter
+from tests.fakes import ledger_env
 
 #: A week in the future (Tuesday 2 July 2030 is in British Summer Time).
 HEAD = """\
@@ -60,12 +60,7 @@ def rush(
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    FakeAdapter.platforms = {}
-    yield {
-        "CLARION_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'ledger.sqlite3'}",
-        "CLARION_ADAPTERS": "*=tests.fakes:FakeAdapter",
-    }
-    FakeAdapter.platforms = {}
+    yield from ledger_env(tmp_path)
 
 
 def clarion(env: dict[str, str] | None, *args: str) -> Result:

@@ -13,18 +13,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from clarion.cli import cli
-from tests.fakes import FakeAdapter, FakePlatform
+from tests.fakes import FakeAdapter, FakePlatform, ledger_env
 from tests.ledger.helpers import WEEK
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    FakeAdapter.platforms = {}
-    yield {
-        "CLARION_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'ledger.sqlite3'}",
-        "CLARION_ADAPTERS": "*=tests.fakes:FakeAdapter",
-    }
-    FakeAdapter.platforms = {}
+    yield from ledger_env(tmp_path)
 
 
 def clarion(env: dict[str, str], *args: str) -> Result:

@@ -18,7 +18,7 @@ from icalendar import Calendar
 
 from clarion.cli import cli
 from clarion.render.ics import uid
-from tests.fakes import FakeAdapter
+from tests.fakes import ledger_env
 from tests.ledger.helpers import WEEK
 
 #: The test week, moved into the future so that nothing in it is past.
@@ -27,12 +27,7 @@ FUTURE = WEEK.replace("2022-07-0", "2036-07-0")
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    FakeAdapter.platforms = {}
-    yield {
-        "CLARION_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'ledger.sqlite3'}",
-        "CLARION_ADAPTERS": "*=tests.fakes:FakeAdapter",
-    }
-    FakeAdapter.platforms = {}
+    yield from ledger_env(tmp_path)
 
 
 def clarion(env: dict[str, str], *args: str) -> Result:

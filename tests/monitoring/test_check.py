@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from clarion.cli import cli
 from clarion.ledger.states import State
 from clarion.monitoring.check import Facts, Level, assess
-from tests.fakes import FakeAdapter
+from tests.fakes import FakeAdapter, ledger_env
 from tests.ledger.helpers import WEEK
 
 LABELS = [
@@ -72,12 +72,7 @@ def test_publishing_not_happening_is_critical_and_comes_first() -> None:
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    FakeAdapter.platforms = {}
-    yield {
-        "CLARION_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'ledger.sqlite3'}",
-        "CLARION_ADAPTERS": "*=tests.fakes:FakeAdapter",
-    }
-    FakeAdapter.platforms = {}
+    yield from ledger_env(tmp_path)
 
 
 def clarion(env: dict[str, str], *args: str) -> Result:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import EXAMPLE
-from tests.fakes import FakeAdapter
+from tests.fakes import ledger_env
 from tests.ledger.helpers import WEEK
 from tests.sheets.helpers import clarion
 
@@ -19,12 +19,7 @@ FUTURE = WEEK.replace("2022-07-0", "2036-07-0")
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    FakeAdapter.platforms = {}
-    yield {
-        "CLARION_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'ledger.sqlite3'}",
-        "CLARION_ADAPTERS": "*=tests.fakes:FakeAdapter",
-    }
-    FakeAdapter.platforms = {}
+    yield from ledger_env(tmp_path)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from clarion.cli import cli
-from tests.fakes import FakeAdapter, FakePlatform
+from tests.fakes import FakeAdapter, FakePlatform, ledger_env
 from tests.ledger.helpers import WEEK
 
 SIGNED_WEEK = WEEK.replace("platforms: [mastodon]\n", "platforms: [mastodon]\napproval: required\n")
@@ -18,13 +18,7 @@ SIGNED_WEEK = WEEK.replace("platforms: [mastodon]\n", "platforms: [mastodon]\nap
 
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
-    FakeAdapter.platforms = {}
-    yield {
-        "CLARION_DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'ledger.sqlite3'}",
-        "CLARION_ADAPTERS": "*=tests.fakes:FakeAdapter",
-        "NO_COLOR": "1",
-    }
-    FakeAdapter.platforms = {}
+    yield from ledger_env(tmp_path, NO_COLOR="1")
 
 
 def clarion(env: dict[str, str], *args: str) -> Result:
