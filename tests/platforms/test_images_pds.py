@@ -7,9 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,12 +15,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.clarion_proc import ClarionCLI
 from tests.platforms.test_images import phone_photo
 from tests.servers.pds import PdsServer, start_pds
 
 pytestmark = pytest.mark.slow
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -55,30 +52,19 @@ def test_the_blob_bluesky_stored_is_the_image_the_preview_showed(
             """
         )
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLARION_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        CLARION_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.db'}",
-        CLARION_ADAPTERS="bluesky=clarion.platforms.bluesky:BlueskyAdapter",
-        CLARION_ENV_FILE=str(tmp_path / "none.env"),
-        CLARION_BLUESKY_SERVICE=pds.url,
-        CLARION_BLUESKY_HANDLE=account.handle,
-        CLARION_BLUESKY_APP_PASSWORD=account.password,
-        XDG_DATA_HOME=str(tmp_path / "xdg-data"),
-        XDG_STATE_HOME=str(tmp_path / "xdg-state"),
-        XDG_CACHE_HOME=str(tmp_path / "xdg-cache"),
-        NO_COLOR="1",
+    cli = ClarionCLI(
+        tmp_path,
+        {
+            "CLARION_ADAPTERS": "bluesky=clarion.platforms.bluesky:BlueskyAdapter",
+            "CLARION_BLUESKY_SERVICE": pds.url,
+            "CLARION_BLUESKY_HANDLE": account.handle,
+            "CLARION_BLUESKY_APP_PASSWORD": account.password,
+            "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
+        },
     )
 
     def clarion(*args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "clarion", *args],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = cli.run(*args, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
         return done
 

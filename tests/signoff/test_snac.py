@@ -6,9 +6,7 @@ run-due -> it is on snac with the new text."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import textwrap
 import uuid
 from collections.abc import Iterator
@@ -17,9 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.clarion_proc import ClarionCLI
 from tests.servers.snac import SnacServer, snac_server
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -60,27 +57,17 @@ def test_sign_off_binds_on_snac(snac: SnacServer, tmp_path: Path) -> None:
     edited_text = f"Our great week starts today {marker}"
     campaign = tmp_path / "week.yaml"
     campaign.write_text(week(marker, approved_text))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLARION_")}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        CLARION_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.sqlite3'}",
-        CLARION_MASTODON_BASE_URL=snac.base_url,
-        CLARION_MASTODON_ACCESS_TOKEN=snac.token,
-        XDG_DATA_HOME=str(tmp_path / "xdg-data"),
-        XDG_STATE_HOME=str(tmp_path / "xdg-state"),
-        XDG_CACHE_HOME=str(tmp_path / "xdg-cache"),
-        NO_COLOR="1",
+    cli = ClarionCLI(
+        tmp_path,
+        {
+            "CLARION_MASTODON_BASE_URL": snac.base_url,
+            "CLARION_MASTODON_ACCESS_TOKEN": snac.token,
+            "XDG_CACHE_HOME": str(tmp_path / "xdg-cache"),
+        },
     )
 
     def clarion(*args: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(
-            [sys.executable, "-m", "clarion", *args],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = cli.run(*args, timeout=120)
         assert snac.token not in done.stdout + done.stderr
         assert "Traceback" not in done.stderr
         return done
