@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator, Mapping
+from functools import cache
+
+from clarion import platforms
 
 _MONTHS = {
     m: i + 1
@@ -111,14 +115,40 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 BY_HEADER = {name: field for field, names in FIELDS.items() for name in names}
 
-#: Platform words people write in a sheet -> Clarion's platform names.
-PLATFORM_WORDS = {
-    "x": "x", "twitter": "x", "xtwitter": "x", "twitterx": "x", "tweet": "x",
-    "facebook": "facebook", "fb": "facebook", "facebookpage": "facebook", "meta": "facebook",
-    "mastodon": "mastodon", "fediverse": "mastodon",
-    "bluesky": "bluesky", "bsky": "bluesky", "blue sky": "bluesky",
-}  # fmt: skip
-ALL_PLATFORMS = ("x", "facebook", "mastodon", "bluesky")
+
+class _PlatformWords(Mapping[str, str]):
+    """Platform words people write in a sheet (:func:`normalise`-d: "X (Twitter)", "Facebook
+    Page", "bsky") -> Clarion's platform names: each platform's name, label, short label and
+    aliases, from its descriptor in the registry (read on first use)."""
+
+    def _table(self) -> dict[str, str]:
+        return _platform_words()
+
+    def __getitem__(self, word: str) -> str:
+        return self._table()[word]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._table())
+
+    def __len__(self) -> int:
+        return len(self._table())
+
+
+@cache
+def _platform_words() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for name in platforms.NAMES:
+        try:
+            cls = platforms.get(name)
+        except platforms.UnknownPlatformError:
+            continue
+        for word in (name, cls.label, cls.short_label, *cls.aliases):
+            if word:
+                table.setdefault(normalise(word), name)
+    return table
+
+
+PLATFORM_WORDS: Mapping[str, str] = _PlatformWords()
 
 
 def column_letter(index: int) -> str:

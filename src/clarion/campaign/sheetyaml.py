@@ -16,8 +16,8 @@ import unicodedata
 from pathlib import Path
 from typing import NamedTuple
 
+from clarion import platforms as registry
 from clarion.campaign.model import MAX_DAYS
-from clarion.campaign.sheetcells import ALL_PLATFORMS
 from clarion.campaign.sheets import Row
 
 #: What YAML may hold as it is (its printable set); anything else is written as an escape.
@@ -85,9 +85,10 @@ def campaign_text(rows: list[Row], *, name: str, slug: str, timezone: str, sourc
     start = min(r.at.date() for r in rows)
     end = max(r.at.date() for r in rows)
     named = {p for r in rows for p in r.platforms}
-    platforms = [p for p in ALL_PLATFORMS if p in named] or list(ALL_PLATFORMS)
+    known = list(registry.NAMES)
+    platforms = [p for p in known if p in named] or known
     if any(not r.platforms for r in rows):
-        platforms = list(ALL_PLATFORMS)
+        platforms = known
     tag_sets = {r.hashtags for r in rows}
     common = next(iter(tag_sets)) if len(tag_sets) == 1 else ()
     out = [

@@ -36,7 +36,17 @@ HEADERS = (
 )
 #: Column widths in the .xlsx, in characters.
 _WIDTHS = (34, 22, 18, 10, 12, 12, 13, 60, 8, 8, 30, 40, 14)
-_PLATFORM_NAMES = {"x": "X", "facebook": "Facebook", "mastodon": "Mastodon", "bluesky": "Bluesky"}
+
+
+def _platform_name(name: str) -> str:
+    """How people know a platform ("Facebook"), from its descriptor."""
+    from clarion import platforms
+
+    try:
+        cls = platforms.get(name)
+    except platforms.UnknownPlatformError:
+        return name
+    return cls.short_label or cls.label
 
 
 def rows(
@@ -56,7 +66,7 @@ def rows(
                 d.key,
                 d.campaign,
                 d.post,
-                _PLATFORM_NAMES.get(d.platform, d.platform),
+                _platform_name(d.platform),
                 d.account,
                 local.date(),
                 f"{local:%H:%M} {offset[:3]}:{offset[3:]}",

@@ -135,7 +135,7 @@ OAUTH1_NAMES = ("api_key", "api_secret", "access_token", "access_token_secret")
 class X(Platform):
     name = "x"
     label = "X"
-    aliases = ("twitter", "tw")
+    aliases = ("twitter", "tw", "tweet", "x (twitter)", "twitter/x")
     style = CardStyle(
         brand="#000",
         link="#1a6dbf",
