@@ -104,3 +104,26 @@ def test_a_folder_that_cannot_be_written_is_said(tmp_path: Path, env: dict[str, 
         result = clarion(*args, env=env)
         assert result.exit_code == 1, result.output
         assert f"Clarion could not write {blocked}" in result.output
+
+
+def test_a_file_name_that_is_not_csv_or_xlsx_is_refused_and_nothing_written(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    for args in (("-o", "week.pdf"), ("-o", "week.csv", "--format", "xlsx")):
+        out = tmp_path / args[1]
+        result = clarion("export", str(EXAMPLE), *args[:1], str(out), *args[2:], env=env)
+        assert result.exit_code == 2, result.output
+        assert "name the file .csv or .xlsx" in result.output
+        assert not out.exists()
+
+
+def test_importing_an_exported_sheet_says_what_each_is_for(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    out = tmp_path / "review.xlsx"
+    assert clarion("export", str(EXAMPLE), "-o", str(out), env=env).exit_code == 0
+    back = clarion("import", str(out), "-o", str(tmp_path / "again.yaml"), env=env)
+    assert back.exit_code == 1
+    assert "This sheet was written by `clarion export`" in back.output
+    assert "edit the campaign file" in back.output
+    assert not (tmp_path / "again.yaml").exists()

@@ -339,3 +339,13 @@ def test_xlsx_date_time_and_number_cells(tmp_path: Path) -> None:
         (dt.datetime(2024, 5, 17, 14, 15), "B: with a colon"),
         (dt.datetime(2024, 5, 18, 18, 0), "42"),
     ]
+
+
+def test_two_columns_for_one_field_name_both(tmp_path: Path) -> None:
+    sheet = tmp_path / "plan.csv"
+    sheet.write_text("Date,Time,Post,Text\n07/06/2027,09:00,Hello,Hello again\n")
+    found = read(sheet, "plan.csv")
+    [problem] = found.problems
+    assert "column D (Text)" in str(problem) and "column C (Post) is read as the text" in str(
+        problem
+    )

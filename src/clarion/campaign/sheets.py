@@ -168,11 +168,23 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+#: Headers only `clarion export` writes together (normalised): such a sheet is a review copy.
+EXPORTED = frozenset({"key", "campaign", "platform", "state"})
+
+
 def _posts(shown: str, table: list[tuple[int, list[Any]]]) -> Sheet:
     rows = [(n, values) for n, values in table if not all(_blank(v) for v in values)]
     if not rows:
         return _refused(shown, "This sheet is empty: give a header row, then one row a post.")
     header_no, header = rows[0]
+    titles = {normalise(str(c)) for c in header if not _blank(c)}
+    if EXPORTED <= titles:
+        return _refused(
+            shown,
+            "This sheet was written by `clarion export` (one row a delivery, for reviewing); "
+            "`clarion import` reads a planning sheet (one row a post). To change the week, edit "
+            "the campaign file it was exported from, then export it again.",
+        )
     columns: dict[str, tuple[int, str]] = {}
     problems: list[SheetProblem] = []
     notes: list[str] = []
@@ -187,7 +199,12 @@ def _posts(shown: str, table: list[tuple[int, list[Any]]]) -> Sheet:
         elif field in columns:
             problems.append(
                 SheetProblem(
-                    shown, header_no, label, f"a second {field} column; keep only one of them."
+                    shown,
+                    header_no,
+                    label,
+                    f"a second {field} column (column {column_letter(columns[field][0])} "
+                    f"({columns[field][1]}) is read as the {field} already); keep only one of "
+                    "them, or rename the other.",
                 )
             )
         else:

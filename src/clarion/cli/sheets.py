@@ -118,7 +118,13 @@ def export_cmd(app: AppContext, files: tuple[Path, ...], fmt: str | None, output
     from clarion.cli.validate import checked_or_exit
     from clarion.render.sheets import write
 
-    chosen = fmt or ("xlsx" if output.suffix.lower() == ".xlsx" else "csv")
+    suffix = output.suffix.lower()
+    chosen = fmt or {".xlsx": "xlsx", ".csv": "csv"}.get(suffix)
+    if chosen is None or suffix != f".{chosen}":
+        raise click.UsageError(
+            f"{output}: name the file .csv or .xlsx, as its format"
+            + (f" (--format {fmt} writes a .{fmt} file)." if fmt else ".")
+        )
     result = checked_or_exit(app, files, nothing_done="Nothing was exported.")
     seen = ledger_view(app, [c.slug for c in result.campaigns], {d.key for d in result.deliveries})
     with writing(output):
