@@ -178,7 +178,7 @@ def _posts(shown: str, table: list[tuple[int, list[Any]]]) -> Sheet:
         return _refused(shown, "This sheet is empty: give a header row, then one row a post.")
     header_no, header = rows[0]
     titles = {normalise(str(c)) for c in header if not _blank(c)}
-    if EXPORTED <= titles:
+    if titles >= EXPORTED:
         return _refused(
             shown,
             "This sheet was written by `clarion export` (one row a delivery, for reviewing); "
