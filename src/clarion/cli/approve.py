@@ -77,17 +77,12 @@ def approve_cmd(
         required = loaded.campaign.approval == "required"
         count = f"{len(mine)} {'delivery' if len(mine) == 1 else 'deliveries'}"
         app.echo(
-            f"Approved {count} of {loaded.slug} (plan {short(digest)}) by {who}, {_local(at)}."
+            f"Approved {count} of {loaded.slug} (plan {short(digest)}) by {who}, "
+            f"{approvals.local_words(at, loaded.campaign.timezone)}."
             + ("" if required else " (This campaign does not say `approval: required`.)")
         )
     if len(result.campaigns) > 1:
         app.echo(f"Plan of all of them: {short(now_plan)}.")
-
-
-def _local(at: dt.datetime) -> str:
-    local = at.astimezone()
-    offset = local.strftime("%z")
-    return f"{local.day} {local:%B %Y} at {local:%H:%M} ({offset[:3]}:{offset[3:]})"
 
 
 def _ledger_if_any(app: AppContext) -> Ledger | None:
@@ -156,7 +151,8 @@ def diff_cmd(app: AppContext, files: tuple[Path, ...], fmt: str) -> None:
         if last is None:
             app.echo(f"{loaded.slug}: never signed off ({len(mine)} deliveries).")
             continue
-        head = f"{loaded.slug}: signed off by {last.by}, {_local(last.at_utc)}"
+        head = f"{loaded.slug}: signed off by {last.by}, "
+        head += approvals.local_words(last.at_utc, loaded.campaign.timezone)
         head += f" (plan {short(last.plan_hash)})"
         if not found:
             app.echo(head + ": nothing changed since.")
