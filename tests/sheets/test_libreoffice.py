@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from clarion.campaign import yamlsafe
-from clarion.campaign.sheets import _xlsx_rows, read
+from clarion.campaign.sheetfiles import xlsx_rows
+from clarion.campaign.sheets import read
 from tests.conftest import EXAMPLE
 from tests.sheets.helpers import UK_CSV, clarion, convert
 
@@ -31,7 +32,7 @@ def test_xlsx_saved_by_libreoffice_imports_with_real_date_and_time_cells(tmp_pat
     source = tmp_path / "plan.csv"
     source.write_text(PLAN, encoding="utf-8")
     xlsx = convert(source, "xlsx", tmp_path / "lo", tmp_path, UK_CSV)
-    rows = _xlsx_rows(xlsx)
+    rows = xlsx_rows(xlsx)
     # LibreOffice recognised the dates and times: they are cells of those types, not text
     assert isinstance(rows[1][1][0], dt.datetime) and rows[1][1][0].date() == dt.date(2024, 5, 16)
     assert isinstance(rows[1][1][1], dt.time | dt.datetime)

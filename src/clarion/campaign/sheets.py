@@ -12,9 +12,7 @@ that only makes sense month first (05/16/2024) is refused rather than guessed.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -28,11 +26,11 @@ from clarion.campaign.sheetcells import (
     parse_date,
     parse_time,
 )
+from clarion.campaign.sheetfiles import MAX_ROWS, Unreadable, csv_rows, xlsx_rows
 from clarion.durations import FIRST_YEAR, LAST_YEAR
 
-#: The largest sheet read, in bytes, and the most rows (a week's plan has dozens).
+#: The largest sheet read, in bytes.
 MAX_SHEET_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 5_000
 
 
 class SheetProblem(NamedTuple):
@@ -87,9 +85,9 @@ def read(path: Path, shown: str | None = None) -> Sheet:
                 f"{MAX_SHEET_BYTES:,} bytes. Keep one campaign's posts in it.",
             )
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            table = _xlsx_rows(path)
+            table = xlsx_rows(path)
         elif path.suffix.lower() in (".csv", ".txt", ".tsv"):
-            table = _csv_rows(path.read_bytes())
+            table = csv_rows(path.read_bytes())
         else:
             return _refused(
                 shown,
@@ -100,68 +98,13 @@ def read(path: Path, shown: str | None = None) -> Sheet:
         return _refused(shown, "This file does not exist. Check the name and folder.")
     except OSError as exc:
         return _refused(shown, f"Clarion could not read this file: {exc.strerror or exc}.")
-    except _Unreadable as exc:
+    except Unreadable as exc:
         return _refused(shown, str(exc))
     return _posts(shown, table)
 
 
 def _refused(shown: str, message: str) -> Sheet:
     return Sheet([], [SheetProblem(shown, None, None, message)], [])
-
-
-class _Unreadable(Exception):
-    pass
-
-
-def _csv_rows(data: bytes) -> list[tuple[int, list[Any]]]:
-    """Rows of a CSV with their spreadsheet numbers: UTF-8 (with Excel's byte order mark) or,
-    failing that, Windows' cp1252; comma, semicolon or tab separated (sniffed)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16")
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
-    if "\x00" in text:
-        raise _Unreadable("This is not a text CSV file (it holds binary data).")
-    try:
-        dialect: Any = csv.Sniffer().sniff(text[:8192], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        return [(n, row) for n, row in enumerate(reader, start=1) if n <= MAX_ROWS + 1]
-    except csv.Error as exc:
-        raise _Unreadable(
-            f"This CSV file cannot be read (row {reader.line_num}: {exc}). Save it again from "
-            "your spreadsheet program as CSV."
-        ) from None
-
-
-def _xlsx_rows(path: Path) -> list[tuple[int, list[Any]]]:
-    """Rows of the first sheet of a workbook, as cell values (dates and times as such)."""
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-        try:
-            out: list[tuple[int, list[Any]]] = []
-            for n, values in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
-                if n > MAX_ROWS + 1:
-                    break
-                out.append((n, list(values)))
-            return out
-        finally:
-            book.close()
-    # A damaged workbook fails deep inside zipfile, XML parsing or openpyxl, each with its own
-    # exception type: whatever it is, the person is told the file cannot be read.
-    except Exception as exc:
-        raise _Unreadable(
-            "This is not an Excel workbook Clarion can read (it may be damaged, or another kind "
-            "of file named .xlsx). Open it in your spreadsheet program and save it again as "
-            f"Excel (.xlsx) or CSV. ({type(exc).__name__})"
-        ) from None
 
 
 def _blank(value: Any) -> bool:
