@@ -29,6 +29,9 @@ def test_labels_and_aliases_as_they_were() -> None:
     assert dict(platforms.ALIASES) == {
         "twitter": "x",
         "tw": "x",
+        "tweet": "x",
+        "x (twitter)": "x",
+        "twitter/x": "x",
         "fb": "facebook",
         "meta": "facebook",
         "masto": "mastodon",
