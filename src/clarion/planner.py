@@ -23,6 +23,7 @@ from clarion.campaign.model import Image, Post, QuoteItem
 from clarion.campaign.schedule import Slot, slots, to_utc, zone
 from clarion.campaign.yamlsafe import Path_
 from clarion.delivery import Content, Delivery, Media
+from clarion.platforms import _utm
 from clarion.platforms.base import LengthCheck, Platform
 
 
@@ -72,8 +73,12 @@ def plan(loaded: Loaded, context: Context) -> Plan:
             platform = context.platform_for(name, account)
             post_id = ids[slot.path]
             base = f"{loaded.slug}:{post_id}:{name}"
+            tags = _tags(loaded, name, post_id)
             link = _link(slot.item, name)
-            for n, (text, images, origin) in enumerate(_parts(loaded, slot, platform, context)):
+            if link is not None:
+                link = _utm.tag_url(link, tags)
+            parts = _parts(loaded, slot, platform, context, tags)
+            for n, (text, images, origin) in enumerate(parts):
                 check = platform.check_length(text)
                 key = base if n == 0 else f"{base}#{n + 1}"
                 content = Content(
@@ -112,6 +117,19 @@ def sort_key(d: Delivery) -> tuple[object, str, str]:
     return (d.at_utc, d.platform, d.campaign)
 
 
+def _tags(loaded: Loaded, platform: str, post_id: str) -> _utm.Params:
+    """The ``utm_*`` parameters of one post's links on one platform; none when ``utm`` is off."""
+    utm = loaded.campaign.utm
+    if utm is None:
+        return ()
+    return _utm.params(
+        utm.source or platform,
+        utm.medium or "social",
+        utm.campaign or loaded.slug,
+        utm.content or post_id,
+    )
+
+
 def _media(image: Image, context: Context) -> Media:
     file, digest = context.media.get(image.path, ("", ""))
     return Media(image.path, image.alt or "", file, digest)
@@ -128,8 +146,11 @@ def _link(item: Post | QuoteItem, platform: str) -> str | None:
 Part = tuple[str, Sequence[Image], Path_]
 
 
-def _parts(loaded: Loaded, slot: Slot, platform: type[Platform], context: Context) -> list[Part]:
-    """The texts (with images and origin) one item becomes on one platform, in thread order."""
+def _parts(
+    loaded: Loaded, slot: Slot, platform: type[Platform], context: Context, utm: _utm.Params
+) -> list[Part]:
+    """The texts (with images and origin) one item becomes on one platform, in thread order;
+    every link in them tagged with ``utm`` (lengths are checked on the tagged text)."""
     campaign = loaded.campaign
     item = slot.item
     variant = item.variants.get(platform.name)
@@ -140,7 +161,10 @@ def _parts(loaded: Loaded, slot: Slot, platform: type[Platform], context: Contex
     else:
         assert campaign.quotes is not None
         text, origin = render_quote(campaign.quotes.template, item), (*slot.path, "quote")
+    text = _utm.tag_text(platform, text, utm)
     link = _link(item, platform.name)
+    if link is not None:
+        link = _utm.tag_url(link, utm)
     images: Sequence[Image] = item.images
     if variant is not None and variant.images is not None:
         images = variant.images
@@ -158,11 +182,16 @@ def _parts(loaded: Loaded, slot: Slot, platform: type[Platform], context: Contex
     fits = platform.check_length(body + tail).fits if short else True
     if short and isinstance(item, QuoteItem) and campaign.quotes and not fits:
         text = render_quote(campaign.quotes.template, item, short)  # the card has it all
+        text = _utm.tag_text(platform, text, utm)
         body, origin = (f"{text}\n{link}" if link else text), (*slot.path, "short")
     replies: list[Part] = []
     if isinstance(item, Post):
         replies = [
-            (part.text, part.images, (*slot.path, "thread", j, "text"))
+            (
+                _utm.tag_text(platform, part.text, utm),
+                part.images,
+                (*slot.path, "thread", j, "text"),
+            )
             for j, part in enumerate(item.thread)
         ]
     if not platform.supports_threads:

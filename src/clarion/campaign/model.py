@@ -274,6 +274,59 @@ class Dates(_Strict):
         return self
 
 
+_UTM_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.+-]*$")
+
+
+def _utm_word(value: str) -> str:
+    if not _UTM_WORD.match(value) or len(value) > 100:
+        raise ValueError(
+            f'"{value}" cannot be a word of a tagged link: use letters, digits and - _ . + only '
+            "(no spaces), e.g. summer-2030."
+        )
+    return value
+
+
+def _utm_switch(value: Any) -> Any:
+    """``true`` is the defaults (an empty block), ``false`` none."""
+    if value is True:
+        return {}
+    if value is False or value is None:
+        return None
+    if isinstance(value, dict):
+        return value
+    raise ValueError(
+        "Write `utm: true` to tag every link, or a block such as `utm: {medium: email}`."
+    )
+
+
+#: A word in a tagged link: letters, digits and ``- _ . +`` (no spaces: analytics groups by it).
+UtmWord = Annotated[str, AfterValidator(_utm_word)]
+
+
+class Utm(_Strict):
+    """Tagged links: each key given replaces that parameter's default with a fixed word."""
+
+    source: UtmWord | None = Field(None, description="utm_source; default: the platform's name.")
+    medium: UtmWord | None = Field(None, description="utm_medium; default: social.")
+    campaign: UtmWord | None = Field(None, description="utm_campaign; default: the slug.")
+    content: UtmWord | None = Field(None, description="utm_content; default: the post's id.")
+
+
+_UTM_SCHEMA = {
+    "anyOf": [
+        {"type": "boolean"},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                k: {"type": "string", "pattern": _UTM_WORD.pattern}
+                for k in ("source", "medium", "campaign", "content")
+            },
+        },
+    ]
+}
+
+
 class Campaign(_Strict):
     """A campaign file (format version 1)."""
 
@@ -306,6 +359,11 @@ class Campaign(_Strict):
         "none",
         description="`required`: only posts a manager approved with `clarion approve` are sent; "
         "a post changed after its approval waits for a new sign-off. Default: none.",
+    )
+    utm: Annotated[Utm | None, BeforeValidator(_utm_switch), WithJsonSchema(_UTM_SCHEMA)] = Field(
+        None,
+        description="Tag every link with utm_source (the platform), utm_medium (social), "
+        "utm_campaign (the slug) and utm_content (the post's id); a mapping replaces any of them.",
     )
     posts: list[Post] = Field(default_factory=_new_list)
     quotes: Quotes | None = None

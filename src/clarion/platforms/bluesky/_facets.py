@@ -100,3 +100,37 @@ def facets(text: str) -> list[Facet]:
         found.append(Facet(offset(start), offset(start + 1 + len(tag)), "tag", tag))
     found.sort(key=lambda facet: facet.byte_start)  # stable: at equal starts, detection order
     return found
+
+
+def visible(text: str) -> tuple[str, list[Facet]]:
+    """The text Bluesky shows and its facets: a link carrying ``utm_`` parameters (a tagged
+    link) is shown short, as Bluesky's own app writes links (host and the start of the path,
+    :func:`clarion.platforms._utm.short_url`, of the link without its tags), while its facet
+    keeps the whole tagged address. Other links are shown as written."""
+    found = facets(text)
+    if "utm_" not in text.lower():
+        return text, found
+    from clarion.platforms import _utm
+
+    data = text.encode("utf-8", "surrogatepass")
+    out: list[bytes] = []
+    kept: list[Facet] = []
+    pos = shift = 0
+    for f in found:
+        if f.kind != "link" or not _utm.is_tagged(f.value) or f.byte_start < pos:
+            kept.append(f._replace(byte_start=f.byte_start + shift, byte_end=f.byte_end + shift))
+            continue
+        shown = _utm.short_url(_utm.untag(f.value)).encode("utf-8", "surrogatepass")
+        out.append(data[pos : f.byte_start])
+        out.append(shown)
+        start = f.byte_start + shift
+        kept.append(f._replace(byte_start=start, byte_end=start + len(shown)))
+        shift += len(shown) - (f.byte_end - f.byte_start)
+        pos = f.byte_end
+    out.append(data[pos:])
+    return b"".join(out).decode("utf-8", "surrogatepass"), kept
+
+
+def shown_text(text: str) -> str:
+    """Only the text of :func:`visible` (what Bluesky's limits count)."""
+    return text if "utm_" not in text.lower() else visible(text)[0]

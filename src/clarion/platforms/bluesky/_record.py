@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from clarion.delivery import Delivery
-from clarion.platforms.bluesky._facets import Facet, facets
+from clarion.platforms.bluesky._facets import Facet, visible
 from clarion.platforms.bluesky._images import mime_type, pixel_size, read_head
 from clarion.platforms.bluesky._xrpc import POST, post_rkey
 
@@ -25,10 +25,12 @@ _FEATURE = "app.bsky.richtext.facet#"
 def payload(d: Delivery, reply_to_id: str | None, handle: str) -> dict[str, Any]:
     """The request's data (``repo``, ``collection``, ``rkey``, ``record``), plus ``uploads``:
     the images to upload first, and ``quote_of``: the post quoted, when there is one."""
-    record: dict[str, Any] = {"$type": POST, "text": d.text, "createdAt": SENT_AT}
+    # a tagged link is shown short, its facet carrying the whole address (see ``visible``)
+    text, detected = visible(d.text)
+    record: dict[str, Any] = {"$type": POST, "text": text, "createdAt": SENT_AT}
     if d.content.language:
         record["langs"] = [d.content.language]
-    found = [facet(f) for f in facets(d.text)]
+    found = [facet(f) for f in detected]
     if found:
         record["facets"] = found
     if reply_to_id or d.thread_index or d.reply_to:

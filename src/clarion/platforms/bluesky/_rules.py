@@ -1,8 +1,9 @@
 """Bluesky: post length, and the rich-text facets (links, hashtags, mentions) a post carries.
 
 A post's text may have at most 300 graphemes and 3000 UTF-8 bytes (``app.bsky.feed.post``). URLs
-count as written. Bluesky shows links, tags and mentions only where the post says so in *facets*
-(:mod:`._facets` finds them as the official client does).
+count as written, except a tagged link (one with ``utm_`` parameters), which Bluesky shows and
+counts short (:func:`._facets.visible`). Bluesky shows links, tags and mentions only where the
+post says so in *facets* (:mod:`._facets` finds them as the official client does).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from clarion.platforms.base import (
     Platform,
     WriteLimit,
 )
-from clarion.platforms.bluesky._facets import Facet, facets
+from clarion.platforms.bluesky._facets import Facet, facets, shown_text
 
 __all__ = ["Bluesky", "Facet", "facets"]  # (the facets live in ._facets; kept importable here)
 
@@ -74,7 +75,8 @@ class Bluesky(Platform):
 
     @classmethod
     def count(cls, text: str) -> int:
-        return _text.graphemes(text)
+        """Graphemes of the text Bluesky shows (a tagged link counts as its short form)."""
+        return _text.graphemes(shown_text(text))
 
     @classmethod
     def entities(cls, text: str) -> list[Entity]:
@@ -86,7 +88,7 @@ class Bluesky(Platform):
     def check_length(cls, text: str) -> LengthCheck:
         """Graphemes against 300 and UTF-8 bytes against 3000; both are reported if both break."""
         check = super().check_length(text)
-        size = len(text.encode("utf-8", "surrogatepass"))
+        size = len(shown_text(text).encode("utf-8", "surrogatepass"))
         if size <= cls.max_bytes:
             return check
         too_big = f"{size} bytes, the limit is {cls.max_bytes}"
