@@ -258,3 +258,20 @@ def test_a_wrong_utm_value_is_explained(tmp_path: Path) -> None:
     out = CliRunner().invoke(cli, ["validate", str(campaign)], env=_env(tmp_path))
     assert out.exit_code == 1, out.output
     assert "Traceback" not in out.output and "week.yaml:7" in out.output
+
+
+def test_the_pages_bluesky_card_shows_tagged_links_short_as_bluesky_will(tmp_path: Path) -> None:
+    """The card shows what Bluesky will show (the short form), linked to the tagged address;
+    the other platforms' cards show the link as it is sent."""
+    campaign = _week(tmp_path)
+    page = tmp_path / "week.html"
+    out = CliRunner().invoke(
+        cli, ["preview", str(campaign), "--format", "html", "-o", str(page)], env=_env(tmp_path)
+    )
+    assert out.exit_code == 0, out.output
+    html = page.read_text()
+    tags = _expect("bluesky").replace("&", "&amp;")
+    assert f'href="https://example.org/events/week?lang=cy&amp;{tags}#top"' in html
+    assert ">example.org/events/week?...</a>" in html
+    assert ">example.org/join</a>" in html
+    assert html.count(">example.org/join</a>") == 1  # Bluesky's card only

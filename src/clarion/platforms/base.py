@@ -204,6 +204,12 @@ class Platform:
     #: with an ellipsis; None: links show as written.
     shown_url_chars: ClassVar[int | None] = None
 
+    @classmethod
+    def shown_link(cls, url: str) -> str | None:
+        """The words a post shows for the link ``url`` when the platform writes links other
+        than as they are typed (Bluesky shows a tagged link short); None: as typed."""
+        return None
+
     # --- write limits and prices ------------------------------------------------------------
 
     #: The platform's published limits on writing (``validate`` and ``accounts check`` warn

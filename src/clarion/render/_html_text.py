@@ -74,6 +74,9 @@ def _link_open(href: str) -> str:
 
 def _link(platform: str, shown: str, href: str) -> str:
     cls = _platform(platform)
+    written = cls.shown_link(href) if cls is not None else None
+    if written is not None:  # the platform writes this link its own way (Bluesky: short)
+        return _link_open(href) + _esc(written) + "</a>"
     cut = cls.shown_url_chars if cls is not None else None
     if cut is None:
         return _link_open(href) + _esc(shown) + "</a>"

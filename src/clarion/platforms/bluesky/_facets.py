@@ -120,7 +120,7 @@ def visible(text: str) -> tuple[str, list[Facet]]:
         if f.kind != "link" or not _utm.is_tagged(f.value) or f.byte_start < pos:
             kept.append(f._replace(byte_start=f.byte_start + shift, byte_end=f.byte_end + shift))
             continue
-        shown = _utm.short_url(_utm.untag(f.value)).encode("utf-8", "surrogatepass")
+        shown = shown_link(f.value).encode("utf-8", "surrogatepass")
         out.append(data[pos : f.byte_start])
         out.append(shown)
         start = f.byte_start + shift
@@ -129,6 +129,13 @@ def visible(text: str) -> tuple[str, list[Facet]]:
         pos = f.byte_end
     out.append(data[pos:])
     return b"".join(out).decode("utf-8", "surrogatepass"), kept
+
+
+def shown_link(url: str) -> str:
+    """How Bluesky's app shows a tagged link: the short form of the link without its tags."""
+    from clarion.platforms import _utm
+
+    return _utm.short_url(_utm.untag(url))
 
 
 def shown_text(text: str) -> str:

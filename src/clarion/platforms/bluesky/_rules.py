@@ -20,7 +20,7 @@ from clarion.platforms.base import (
     Platform,
     WriteLimit,
 )
-from clarion.platforms.bluesky._facets import Facet, facets, shown_text
+from clarion.platforms.bluesky._facets import Facet, facets, shown_link, shown_text
 
 __all__ = ["Bluesky", "Facet", "facets"]  # (the facets live in ._facets; kept importable here)
 
@@ -72,6 +72,13 @@ class Bluesky(Platform):
     def write_cost(cls, images: int) -> dict[str, int]:
         """A post is one record (3 points) and one request, plus a request per image."""
         return {**super().write_cost(images), POINTS: 3}
+
+    @classmethod
+    def shown_link(cls, url: str) -> str | None:
+        """A tagged link is shown short, as Bluesky's app writes links; others as typed."""
+        from clarion.platforms import _utm
+
+        return shown_link(url) if _utm.is_tagged(url) else None
 
     @classmethod
     def count(cls, text: str) -> int:
