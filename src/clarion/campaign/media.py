@@ -6,6 +6,8 @@ import os
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import NamedTuple
 
+from clarion.platforms._pixels import human
+
 #: Leading bytes -> MIME type: enough to tell formats platforms accept from ones they refuse.
 _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
@@ -106,9 +108,5 @@ def describe(mime: str | None) -> str:
     return f"a {NAMES.get(mime, mime)} image" if mime else "not an image Clarion recognises"
 
 
-def human_size(n: int) -> str:
-    if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):.1f} MB"
-    if n >= 1024:
-        return f"{n / 1024:.0f} KB"
-    return f"{n} bytes"
+#: A file size as people read it ("5.1 MB"): the one the photo preparation says sizes with.
+human_size = human
