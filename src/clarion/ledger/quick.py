@@ -16,7 +16,7 @@ from clarion.settings.environment import environ
 
 #: The schema version this code writes; an older ledger takes the full path (which migrates).
 #: (A test checks it equals clarion.ledger.schema.LATEST; importing that here would cost time.)
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _DAY_MS = 24 * 3600 * 1000
 
 

@@ -178,6 +178,33 @@ MIGRATIONS: tuple[Migration, ...] = (
         )
         """,
     ),
+    Migration(
+        6,
+        "counts: each reading of a platform's counts for a campaign's posts, and what it read",
+        """
+        CREATE TABLE metric_fetches (
+            id          {ID},
+            campaign    TEXT NOT NULL,
+            platform    TEXT NOT NULL,
+            account     TEXT NOT NULL,
+            taken_ms    {BIGINT} NOT NULL,
+            posts       INTEGER NOT NULL,
+            calls       INTEGER NOT NULL,
+            problem     TEXT,
+            notes       TEXT
+        );
+        CREATE INDEX metric_fetches_of ON metric_fetches (campaign, platform, account, taken_ms);
+        CREATE TABLE metric_snapshots (
+            id          {ID},
+            fetch_id    {BIGINT} NOT NULL REFERENCES metric_fetches(id),
+            delivery_id {BIGINT} NOT NULL REFERENCES deliveries(id),
+            taken_ms    {BIGINT} NOT NULL,
+            counts      TEXT NOT NULL,
+            gone        INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX metric_snapshots_of ON metric_snapshots (delivery_id, taken_ms)
+        """,
+    ),
 )
 
 

@@ -29,7 +29,8 @@ from typing import Any, ClassVar
 from clarion import settings as env_settings
 from clarion.delivery import Delivery
 from clarion.platforms.base import Platform
-from clarion.platforms.outcomes import Outcome, ReconcileOutcome, Unknown
+from clarion.platforms.metrics import CountsOutcome, Target
+from clarion.platforms.outcomes import Failed, Outcome, ReconcileOutcome, Unknown
 from clarion.settings import Environment, SettingsError
 
 log = logging.getLogger("clarion.platforms")
@@ -258,6 +259,12 @@ class Adapter(ABC):
 
     def check(self) -> AccountStatus:
         return AccountStatus(self.platform.name, self.account, False, problem="not implemented")
+
+    def counts(self, posts: Sequence[Target]) -> CountsOutcome:
+        """How each of ``posts`` did (at most the platform's ``metrics_batch`` of them, all of
+        this account), read from the platform: the counts of its descriptor's ``metrics``.
+        Default: the platform gives Clarion no counts."""
+        return Failed(f"Clarion cannot read {self.platform.label}'s counts yet")
 
 
 class DryRunAdapter(Adapter):

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import ClassVar, NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
+
+if TYPE_CHECKING:
+    from clarion.platforms.metrics import Metric
 
 
 class LengthCheck(NamedTuple):
@@ -157,6 +160,8 @@ class Prices(NamedTuple):
     #: The date the figures were checked (ISO), and where.
     checked: str
     source: str
+    #: Reading one post (its counts, for ``clarion report``), 0 when free.
+    read_post: int = 0
 
 
 class Platform:
@@ -217,6 +222,19 @@ class Platform:
     write_limits: ClassVar[tuple[WriteLimit, ...]] = ()
     #: What writing costs, where the platform charges for it (None: it does not).
     prices: ClassVar[Prices | None] = None
+
+    # --- what it counts (``clarion report``) -----------------------------------------------
+
+    #: The counts it gives for a post (:mod:`clarion.platforms.metrics`); empty: Clarion cannot
+    #: read its counts.
+    metrics: ClassVar[tuple[Metric, ...]] = ()
+    #: Most posts one call reads the counts of.
+    metrics_batch: ClassVar[int] = 1
+    #: Calls for counts made at once, per account, within the platform's rate limits.
+    metrics_parallel: ClassVar[int] = 2
+    #: What its counts leave out or mean differently, in plain words, for the report's
+    #: "what the numbers mean" ("Mastodon counts no views").
+    metrics_note: ClassVar[str] = ""
 
     # --- quoting -----------------------------------------------------------------------------
 
