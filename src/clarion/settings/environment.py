@@ -19,6 +19,7 @@ __all__ = [
     "SettingsError",
     "environ",
     "parse_adapters",
+    "parse_appview",
     "parse_database_url",
     "parse_digest_at",
     "parse_failpoints",
@@ -189,6 +190,33 @@ def parse_database_url(raw: str | None) -> str | None:
     return url
 
 
+#: ``CLARION_BLUESKY_APPVIEW``: the Bluesky AppView ``clarion report`` reads counts from (a PDS
+#: alone counts no likes); by default Bluesky's public, unauthenticated one.
+BLUESKY_APPVIEW = "CLARION_BLUESKY_APPVIEW"
+DEFAULT_BLUESKY_APPVIEW = "https://public.api.bsky.app"
+
+
+def parse_appview(raw: str | None) -> str:
+    """``CLARION_BLUESKY_APPVIEW``: an ``https://`` (or ``http://``) address, without a trailing
+    slash; :data:`DEFAULT_BLUESKY_APPVIEW` when unset; :class:`SettingsError` otherwise."""
+    url = (raw or "").strip().rstrip("/")
+    if not url:
+        return DEFAULT_BLUESKY_APPVIEW
+    scheme, sep, host = url.partition("://")
+    if (
+        not sep
+        or scheme.lower() not in ("https", "http")
+        or not host
+        or any(c.isspace() for c in url)
+    ):
+        shown = url if len(url) <= 60 else url[:57] + "..."
+        raise SettingsError(
+            f"{BLUESKY_APPVIEW}={shown!r} is not the address of an AppView; write one such as "
+            f"{DEFAULT_BLUESKY_APPVIEW} (the default)"
+        )
+    return url
+
+
 def platform_variable(platform: str, name: str) -> str:
     """``CLARION_<PLATFORM>_<NAME>``: a variable a platform reads for all its accounts."""
     parts = (_NOT_ALNUM.sub("_", part).strip("_").upper() for part in (platform, name))
@@ -280,6 +308,12 @@ class Environment(Mapping[str, str]):
         """``CLARION_WORKERS``: sends at once in one run; :class:`SettingsError` when it is not
         a whole number from 1 to 256."""
         return parse_workers(self._values.get(WORKERS))
+
+    @property
+    def bluesky_appview(self) -> str:
+        """``CLARION_BLUESKY_APPVIEW``: where Bluesky's counts are read (default the public
+        AppView); :class:`SettingsError` when it is not an http(s) address."""
+        return parse_appview(self._values.get(BLUESKY_APPVIEW))
 
     def timeout(self, platform: str) -> float | None:
         """``CLARION_<PLATFORM>_TIMEOUT`` in seconds; None when unset; :class:`SettingsError`

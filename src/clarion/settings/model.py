@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     digest_at: tuple[int, int, str | None] | None = None
     #: ``CLARION_TOKEN_STORE``: where renewed tokens are kept (auto, file, keyring).
     token_store: str = "auto"  # noqa: S105 (a place, not a secret)
+    #: ``CLARION_BLUESKY_APPVIEW``: the Bluesky AppView counts are read from.
+    bluesky_appview: str = env_settings.DEFAULT_BLUESKY_APPVIEW
 
     @classmethod
     def settings_customise_sources(
@@ -115,6 +117,11 @@ class Settings(BaseSettings):
     @classmethod
     def _digest_at(cls, value: Any) -> Any:
         return env_settings.parse_digest_at(value) if isinstance(value, str) else value
+
+    @field_validator("bluesky_appview", mode="before")
+    @classmethod
+    def _bluesky_appview(cls, value: Any) -> Any:
+        return env_settings.parse_appview(value) if isinstance(value, str) else value
 
     @field_validator("workers", mode="before")
     @classmethod

@@ -21,8 +21,12 @@ from clarion.platforms.base import (
     WriteLimit,
 )
 from clarion.platforms.bluesky._facets import Facet, facets, shown_link, shown_text
+from clarion.platforms.metrics import LIKES, QUOTES, REPLIES, REPOSTS, Metric
 
 __all__ = ["Bluesky", "Facet", "facets"]  # (the facets live in ._facets; kept importable here)
+
+#: Bluesky's own count (not added to other platforms'): postView's ``bookmarkCount``.
+BOOKMARKS = "bookmarks"
 
 
 class Bluesky(Platform):
@@ -66,6 +70,26 @@ class Bluesky(Platform):
         WriteLimit(5_000, 3600, POINTS),
         WriteLimit(35_000, 24 * 3600, POINTS),
         WriteLimit(3_000, 5 * 60, REQUESTS, shared="this machine's IP address"),
+    )
+
+    # What ``clarion report`` reads (:mod:`.metrics`): app.bsky.feed.getPosts on an AppView,
+    # whose ``uris`` take at most 25 (lexicons/app/bsky/feed/getPosts.json, maxLength 25), its
+    # postView's likeCount, repostCount, replyCount, quoteCount and bookmarkCount
+    # (lexicons/app/bsky/feed/defs.json). The AppView's limits are "generous" and unpublished
+    # (docs.bsky.app, Rate Limits): three calls at once per account. Reading is free.
+    metrics = (
+        Metric(LIKES, "Likes", "people who liked the post"),
+        Metric(REPOSTS, "Reposts", "people who reposted it to their followers"),
+        Metric(REPLIES, "Replies", "replies to the post"),
+        Metric(QUOTES, "Quotes", "posts that quote it"),
+        Metric(BOOKMARKS, "Bookmarks", "people who saved it to read later (seen only by them)"),
+    )
+    metrics_batch = 25
+    metrics_parallel = 3
+    metrics_note = (
+        "Bluesky counts no views. Its counts come from an AppView, by default Bluesky's public "
+        "one (public.api.bsky.app; CLARION_BLUESKY_APPVIEW names another), which indexes the "
+        "whole network: a like may take a few seconds to be counted."
     )
 
     @classmethod

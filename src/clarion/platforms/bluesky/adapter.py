@@ -7,7 +7,7 @@ The handle, which the request shows, is read when the adapter is made; the app p
 logging in. The session is kept between runs in the token store and renewed
 (:mod:`._session`): a week of runs logs in a handful of times.
 Every call goes to that service (a PDS, or bsky.social, which passes repository calls on to the
-account's PDS).
+account's PDS); counts may come from an AppView (:mod:`.metrics`).
 
 The request (``build``) is ``com.atproto.repo.createRecord`` with a record key derived from the
 delivery (:func:`post_rkey`): a second create of the same delivery is refused by the PDS, and an
@@ -22,15 +22,17 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from clarion.delivery import Delivery
 from clarion.platforms import transport
 from clarion.platforms.adapter import AccountStatus, Adapter, Request
-from clarion.platforms.bluesky import _record, _session, _xrpc
+from clarion.platforms.bluesky import _record, _session, _xrpc, metrics
 from clarion.platforms.bluesky._rules import Bluesky
 from clarion.platforms.bluesky._xrpc import POST, api_error, describe, post_rkey
+from clarion.platforms.metrics import CountsOutcome, Target
 from clarion.platforms.outcomes import (
     Absent,
     Failed,
@@ -139,7 +141,7 @@ class BlueskyAdapter(Adapter):
             ignore_session_check=True,
         )
 
-    def _call(self, nsid: str, body: bytes | None = None, mime: str = "", **params: str) -> Any:
+    def _call(self, nsid: str, body: bytes | None = None, mime: str = "", **params: Any) -> Any:
         """One XRPC call with the session; the answer's JSON (a dict). A session kept from an
         earlier call that the server no longer takes (expired, revoked) is replaced once: a
         request refused for its token was not carried out."""
@@ -154,7 +156,7 @@ class BlueskyAdapter(Adapter):
         self._client = None
         return self._call_once(nsid, body, mime, params)
 
-    def _call_once(self, nsid: str, body: bytes | None, mime: str, params: dict[str, str]) -> Any:
+    def _call_once(self, nsid: str, body: bytes | None, mime: str, params: dict[str, Any]) -> Any:
         client = self._login()
         if body is None:
             dot_dict = importlib.import_module("atproto_client.models.dot_dict").DotDict
@@ -363,6 +365,11 @@ class BlueskyAdapter(Adapter):
         if (found.get("value") or {}).get("text") != payload["record"]["text"]:
             return Unknown(f"record {payload['rkey']} holds a different text; check by hand")
         return self._published(str(found["uri"]), payload["rkey"])
+
+    def counts(self, posts: Sequence[Target]) -> CountsOutcome:
+        """From the AppView (:mod:`.metrics`), with the session if it is the account's service."""
+        own = self._settings()["service"].rstrip("/")
+        return metrics.counts(self.env, own, self.timeout_s, posts, session=self._call)
 
     def check(self) -> AccountStatus:
         name, account = self.platform.name, self.account
