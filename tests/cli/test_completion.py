@@ -87,7 +87,7 @@ def test_unknown_shell_is_a_usage_error() -> None:
 
 def test_command_names() -> None:
     assert complete("clarion pre") == ["preview"]
-    assert complete("clarion re") == ["retry", "resume", "resolve"]
+    assert complete("clarion re") == ["report", "retry", "resume", "resolve"]
     everything = complete("clarion ")
     assert {"validate", "preview", "schedule", "run-due", "accounts"} <= set(everything)
     assert complete("clarion accounts ") == ["check", "login"]

@@ -7,6 +7,11 @@ It implements what Clarion's Facebook adapter uses, under ``/{version}/``:
   ``published``) -> ``{"id", "post_id"}``, or ``{"id"}`` for an unpublished photo;
 * ``GET /{page}/posts`` (``fields``, ``limit``, ``after``) -> ``{"data": [...], "paging"}``,
   newest first;
+* ``GET /?ids=ID,...&fields=...`` (a "multiple ID read", at most 50 ids): each post's
+  ``reactions``/``comments`` summaries, ``shares`` (left out while 0, as Graph does) and
+  ``insights`` (``post_media_view``, ``post_total_media_view_unique``), from counts a test sets
+  with :meth:`GraphStub.set_counts`; an id it does not hold fails the whole request with code
+  803, as Graph does;
 * ``GET /me`` (the Page, for a Page token) and ``GET /debug_token`` (``expires_at``, ``scopes``).
 
 The token is checked in ``Authorization: Bearer`` (or an ``access_token`` field); a wrong one gets
@@ -15,8 +20,8 @@ as Facebook does.
 
 Every request is recorded (:meth:`GraphStub.requests`: method, path, query, form fields, files
 with their size and SHA-256, headers, the step applied). Faults are injected per endpoint
-(``feed``, ``photos``, ``posts``, ``me``, ``debug_token``) from Python with :meth:`GraphStub.fail`,
-one step per request, then "ok" again:
+(``feed``, ``photos``, ``posts``, ``ids``, ``me``, ``debug_token``) from Python with
+:meth:`GraphStub.fail`, one step per request, then "ok" again:
 
 * ``throttle-4``, ``throttle-17``, ``throttle-32``, ``throttle-613``: Graph's throttling errors,
   with ``X-App-Usage`` and, when :attr:`regain_minutes` is set, ``X-Business-Use-Case-Usage``
@@ -49,7 +54,7 @@ from typing import Any
 from clarion.platforms.facebook import GRAPH_VERSION
 from tests.net import Serving
 
-ENDPOINTS = frozenset({"feed", "photos", "posts", "me", "debug_token"})
+ENDPOINTS = frozenset({"feed", "photos", "posts", "ids", "me", "debug_token"})
 STEPS = frozenset(
     {
         "ok",
@@ -163,7 +168,12 @@ class GraphStub:
         page_id: str = "104857600123456",
         page_name: str = "Clarion Test Page",
         version: str = GRAPH_VERSION,
+        latency: float = 0.0,
     ) -> None:
+        #: Seconds every answer waits (the report's benchmark: a platform far away).
+        self.latency = latency
+        #: Counts a test gave a post: id -> {"reactions", "comments", "shares", "views", "viewers"}.
+        self.counts: dict[str, dict[str, int]] = {}
         self.token = token
         self.page_id = page_id
         self.page_name = page_name
@@ -237,6 +247,15 @@ class GraphStub:
         with self._lock:
             return [dict(p) for p in self._photos.values()]
 
+    def set_counts(self, post_id: str, **counts: int) -> None:
+        """Give a post counts: ``reactions``, ``comments``, ``shares``, ``views``, ``viewers``."""
+        with self._lock:
+            self.counts.setdefault(post_id, {}).update(counts)
+
+    def delete(self, post_id: str) -> None:
+        with self._lock:
+            self._posts = [p for p in self._posts if p["id"] != post_id]
+
     # --- handling -----------------------------------------------------------------------------
 
     def _handle(self, h: _Handler, body: bytes) -> None:
@@ -245,7 +264,11 @@ class GraphStub:
         fields, files = _form(h.headers.get("Content-Type") or "", body) if body else ({}, {})
         parts = split.path.strip("/").split("/")
         endpoint = ""
-        if len(parts) == 2 and parts[0] == self.version and parts[1] in ("me", "debug_token"):
+        if self.latency:
+            self._closing.wait(self.latency)
+        if parts == [self.version] and "ids" in query:
+            endpoint = "ids"
+        elif len(parts) == 2 and parts[0] == self.version and parts[1] in ("me", "debug_token"):
             endpoint = parts[1]
         elif len(parts) == 3 and parts[0] == self.version and parts[1] == self.page_id:
             endpoint = parts[2] if parts[2] in ("feed", "photos", "posts") else ""
@@ -339,6 +362,8 @@ class GraphStub:
             return self._photo(fields, files)
         if endpoint == "posts":
             return self._listing(query, step)
+        if endpoint == "ids":
+            return self._read_ids(query)
         if endpoint == "me":
             return 200, {"id": self.page_id, "name": self.page_name}
         return 200, self._debug(query)
@@ -348,6 +373,56 @@ class GraphStub:
 
     def _duplicate(self, message: str) -> bool:
         return bool(message) and any(p["message"] == message for p in self._posts)
+
+    def _read_ids(self, query: dict[str, str]) -> tuple[int, Any]:
+        ids = [i for i in query["ids"].split(",") if i]
+        if len(ids) > 50:
+            return 400, graph_error("(#100) Too many IDs. Maximum: 50", 100)
+        with self._lock:
+            held = {p["id"] for p in self._posts}
+            counts = {i: dict(self.counts.get(i, {})) for i in ids}
+        missing = [i for i in ids if i not in held]
+        if missing:
+            message = "(#803) Some of the aliases you requested do not exist: " + ",".join(missing)
+            return 404, graph_error(message, 803)
+        fields = query.get("fields", "")
+        out: dict[str, Any] = {}
+        for i in ids:
+            c = counts[i]
+            post: dict[str, Any] = {"id": i}
+            if "reactions" in fields:
+                post["reactions"] = {"data": [], "summary": {"total_count": c.get("reactions", 0)}}
+            if "comments" in fields:
+                post["comments"] = {
+                    "data": [],
+                    "summary": {
+                        "order": "ranked",
+                        "total_count": c.get("comments", 0),
+                        "can_comment": True,
+                    },
+                }
+            if "shares" in fields and c.get("shares"):
+                post["shares"] = {"count": c["shares"]}
+            if "insights" in fields:
+                post["insights"] = {
+                    "data": [
+                        {
+                            "name": name,
+                            "period": "lifetime",
+                            "values": [{"value": c.get(key, 0)}],
+                            "title": title,
+                            "id": f"{i}/insights/{name}/lifetime",
+                        }
+                        for name, key, title in (
+                            ("post_media_view", "views", "Views"),
+                            ("post_total_media_view_unique", "viewers", "Viewers"),
+                        )
+                        if name in fields
+                    ],
+                    "paging": {},
+                }
+            out[i] = post
+        return 200, out
 
     def _new_post(self, message: str, media: Iterable[str]) -> dict[str, Any]:
         number = f"{next(self._ids):06d}"

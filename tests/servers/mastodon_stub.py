@@ -12,15 +12,25 @@ cassettes, ``../shared/fixtures/recorded/mastodon``):
 * ``POST /api/v2/media`` (202, ``url`` null until processed) and ``GET /api/v1/media/:id``;
 * ``GET /api/v1/accounts/verify_credentials``, ``GET /api/v1/accounts/:id/statuses`` (newest
   first, ``limit`` at most 40, ``max_id``), ``GET /api/v1/statuses/:id/source``;
-* ``GET /api/v1/instance`` and ``/api/v2/instance`` (version 4.3.0, the limits, ``source_url``).
+* ``GET /api/v1/instance`` and ``/api/v2/instance`` (version 4.3.0, the limits, ``source_url``);
+* counts, for ``clarion report``: ``GET /api/v1/statuses/:id`` and ``GET /api/v1/statuses?id[]=..``
+  (Mastodon 4.3: the statuses that exist, in the order asked, at most 20 ids or 422; answered 404
+  when the stub is made with ``batch=False``, as Mastodon before 4.3 and snac do). A status's
+  ``favourites_count``, ``reblogs_count``, ``replies_count`` and ``quotes_count`` (Mastodon 4.5;
+  left out with ``quotes=False``) are set with :meth:`MastodonStub.set_counts`;
+  :meth:`MastodonStub.delete` makes one gone; :meth:`MastodonStub.add_status` makes one without a
+  request. ``latency`` (seconds) delays every answer, for benchmarks.
 
 Every answer carries ``X-RateLimit-*`` headers (the reset as an ISO 8601 instant, as Mastodon
 writes it). The stub's clock (:meth:`MastodonStub.now`) can be moved on (:meth:`advance`), so the
 key's hour can pass without waiting. Faults, per endpoint (``"POST /api/v1/statuses"``,
-``"POST /api/v2/media"``, ``"GET /api/v1/accounts/:id/statuses"``), each for the next ``times``
-requests there (:meth:`MastodonStub.fault`): ``error_after_create`` (the request takes effect,
-then 500), ``rate_limit`` (429 with ``Retry-After: retry_after``), ``slow`` (takes effect, answers
-``delay`` s later), ``drop_after`` (takes effect, the connection closes without an answer).
+``"POST /api/v2/media"``, ``"GET /api/v1/accounts/:id/statuses"``, ``"GET /api/v1/statuses"``,
+``"GET /api/v1/statuses/:id"``), each for the next ``times`` requests there
+(:meth:`MastodonStub.fault`): ``error_after_create`` (the request takes effect, then 500),
+``rate_limit`` (429 with ``Retry-After: retry_after`` if given, and ``X-RateLimit-Reset``
+``reset_in`` s from now if given), ``unauthorized`` (401, the token refused), ``slow`` (takes
+effect, answers ``delay`` s later), ``drop_after`` (takes effect, the connection closes without an
+answer).
 """
 
 from __future__ import annotations
@@ -46,8 +56,13 @@ from tests.net import Serving
 
 TOKEN = "stub-mastodon-token-0123456789"
 ACCOUNT_ID = "117020565966271181"
-FAULTS = frozenset({"error_after_create", "rate_limit", "slow", "drop_after"})
+FAULTS = frozenset({"error_after_create", "rate_limit", "unauthorized", "slow", "drop_after"})
 _STATUSES = re.compile(r"^/api/v1/accounts/(\d+)/statuses$")
+_STATUS = re.compile(r"^/api/v1/statuses/\d+$")
+#: Most ids one ``GET /api/v1/statuses`` takes (``Api::BaseController::DEFAULT_STATUSES_LIMIT``).
+MANY_LIMIT = 20
+#: The counts a status shows, as :meth:`MastodonStub.set_counts` names them.
+COUNTS = ("favourites", "reblogs", "replies", "quotes")
 _ONE = re.compile(r"^/api/v1/(statuses|media)/(\d+)(/source)?$")
 _ENTITY = re.compile(
     r"(?P<link>https?://[^\s<>]+[^\s<>.,;:!?)])|(?<![\w/])#(?P<tag>\w+)"
@@ -107,6 +122,11 @@ class Received:
     def endpoint(self) -> str:
         return f"{self.method} {_STATUSES.sub('/api/v1/accounts/:id/statuses', self.path)}"
 
+    @property
+    def route(self) -> str:
+        """The endpoint with a status id as ``:id`` (``GET /api/v1/statuses/:id``)."""
+        return f"{self.method} {_STATUS.sub('/api/v1/statuses/:id', self.path)}"
+
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
@@ -155,8 +175,17 @@ class MastodonStub:
         *,
         window_s: float = 3600.0,
         source_url: str = "https://github.com/mastodon/mastodon",
+        batch: bool = True,
+        quotes: bool = True,
+        latency: float = 0.0,
     ) -> None:
         self.token = token
+        #: Whether ``GET /api/v1/statuses?id[]=`` exists (Mastodon >= 4.3); else it answers 404.
+        self.batch = batch
+        #: Whether statuses show ``quotes_count`` (Mastodon >= 4.5).
+        self.quotes = quotes
+        #: Seconds every answer waits (a far server, for benchmarks).
+        self.latency = latency
         #: How long a status's Idempotency-Key is kept (Mastodon: an hour).
         self.window_s = window_s
         self.source_url = source_url
@@ -217,8 +246,43 @@ class MastodonStub:
             return dict(counts)
 
     def requests(self, endpoint: str) -> list[Received]:
+        """Requests to ``endpoint``, written with its ids or with ``:id``."""
         with self._lock:
-            return [r for r in self.received if r.endpoint == endpoint]
+            return [r for r in self.received if endpoint in (r.endpoint, r.route)]
+
+    def count_reads(self) -> int:
+        """Requests made for counts (``GET /api/v1/statuses`` and ``/api/v1/statuses/:id``)."""
+        return len(self.requests("GET /api/v1/statuses")) + len(
+            self.requests("GET /api/v1/statuses/:id")
+        )
+
+    def add_status(self, text: str, **counts: int) -> str:
+        """A status made as if posted (no request recorded), with ``counts``; its id."""
+        with self._lock:
+            status_id = str(next(self._ids))
+            self.statuses.append(
+                {
+                    "id": status_id, "created": self.now(), "text": text, "in_reply_to_id": None,
+                    "visibility": "public", "language": None, "media": [],
+                    "idempotency_key": None,
+                }
+            )  # fmt: skip
+        self.set_counts(status_id, **counts)
+        return status_id
+
+    def set_counts(self, status_id: str, **counts: int) -> None:
+        """Set a status's ``favourites``, ``reblogs``, ``replies`` or ``quotes`` count."""
+        unknown = set(counts) - set(COUNTS)
+        if unknown:
+            raise ValueError(f"unknown counts {sorted(unknown)}")
+        with self._lock:
+            status = next(s for s in self.statuses if s["id"] == status_id)
+            status.setdefault("counts", {}).update(counts)
+
+    def delete(self, status_id: str) -> None:
+        """The status is gone (deleted, or removed by a moderator)."""
+        with self._lock:
+            self.statuses = [s for s in self.statuses if s["id"] != status_id]
 
     # --- serving -----------------------------------------------------------------------------
 
@@ -239,15 +303,23 @@ class MastodonStub:
         rec.form = self._form(h.headers.get("Content-Type") or "", raw)
         with self._lock:
             self.received.append(rec)
-            queue = self._faults.get(rec.endpoint)
+            queue = self._faults.get(rec.endpoint) or self._faults.get(rec.route)
             fault = queue.popleft() if queue else None
         rec.fault = fault["kind"] if fault else None
+        if self.latency:
+            time.sleep(self.latency)  # a far server, on purpose
         headers = self._headers()
-        if h.headers.get("Authorization") != f"Bearer {self.token}":
+        if h.headers.get("Authorization") != f"Bearer {self.token}" or (
+            fault and fault["kind"] == "unauthorized"
+        ):
             h.answer(401, {"error": "The access token is invalid"}, headers)
             return
         if fault and fault["kind"] == "rate_limit":
-            headers.update({"X-RateLimit-Remaining": "0", "Retry-After": str(fault["retry_after"])})
+            headers["X-RateLimit-Remaining"] = "0"
+            if "retry_after" in fault:
+                headers["Retry-After"] = str(fault["retry_after"])
+            if "reset_in" in fault:
+                headers["X-RateLimit-Reset"] = iso(self.now() + float(fault["reset_in"]))
             h.answer(429, {"error": "Too many requests"}, headers)
             return
         status, body = self._route(rec)
@@ -290,6 +362,8 @@ class MastodonStub:
             return self._new_media(rec)
         if method == "POST" and path == "/api/v1/statuses":
             return self._post_status(rec)
+        if method == "GET" and path == "/api/v1/statuses" and self.batch:
+            return self._many(rec)
         m = _STATUSES.match(path)
         if method == "GET" and m:
             return self._list(m.group(1), rec)
@@ -365,12 +439,26 @@ class MastodonStub:
             in_reply_to_account_id=ACCOUNT_ID if reply else None, sensitive=False,
             spoiler_text="", visibility=s["visibility"], language=s["language"],
             uri=f"{self.url}/users/clarion/statuses/{sid}", url=f"{self.url}/@clarion/{sid}",
-            replies_count=0, reblogs_count=0, favourites_count=0, edited_at=None,
+            **self._counts(s), edited_at=None,
             content=content_html(s["text"]), reblog=None,
             application={"name": "Clarion", "website": None}, account=self.account,
             media_attachments=[{**m, "url": f"{self.url}/m/{m['id']}"} for m in s["media"]],
             mentions=[], tags=[], emojis=[], card=None, poll=None,
         )  # fmt: skip
+
+    def _counts(self, s: dict[str, Any]) -> dict[str, int]:
+        names = COUNTS if self.quotes else COUNTS[:3]
+        kept = s.get("counts", {})
+        return {f"{name}_count": int(kept.get(name, 0)) for name in names}
+
+    def _many(self, rec: Received) -> tuple[int, Any]:
+        """``GET /api/v1/statuses?id[]=..``: the statuses that exist, in the order asked."""
+        ids = list(dict.fromkeys(rec.query.get("id[]") or []))
+        if len(ids) > MANY_LIMIT:
+            return 422, {"error": "Validation failed"}
+        with self._lock:
+            by_id = {s["id"]: s for s in self.statuses}
+            return 200, [self._shown(by_id[i]) for i in ids if i in by_id]
 
     def _list(self, account_id: str, rec: Received) -> tuple[int, Any]:
         if account_id != ACCOUNT_ID:

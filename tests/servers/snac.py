@@ -22,6 +22,7 @@ so a test can compare what a client sent with what it meant to send.
 
 from __future__ import annotations
 
+import base64
 import email.parser
 import email.policy
 import json
@@ -118,6 +119,46 @@ class SnacServer:
     def log(self) -> str:
         path = self.datadir.parent / "httpd.log"
         return path.read_text(errors="replace") if path.exists() else ""
+
+    # --- other local accounts, acting on posts ---------------------------------------------------
+
+    def add_user(self, uid: str) -> str:
+        """Another local account (``snac adduser``, the server running); its password."""
+        out = _snac("adduser", str(self.datadir), uid)
+        found = re.search(r"User password is (\S+)", out)
+        if found is None:
+            raise RuntimeError(f"snac adduser printed no password:\n{out}")
+        return found.group(1)
+
+    def boost(self, uid: str, url: str) -> None:
+        """``uid`` boosts the post at ``url`` (``snac boost {basedir} {uid} {url}``). snac queues
+        the Announce; the running server delivers it to the post's author a few seconds later,
+        and only then does the post's ``reblogs_count`` show it."""
+        _snac("boost", str(self.datadir), uid, url)
+
+    def like(self, uid: str, password: str, url: str) -> None:
+        """``uid`` likes the post at ``url`` as snac's web page does: ``POST /{uid}/admin/action``
+        with ``id={url}&action=Like``, logged in with HTTP basic auth (snac has no ``like``
+        command, and its Mastodon API answers 404 to another local account's favourite). snac
+        counts the like at once (``timeline_admire``) and answers 303 to the admin page."""
+        login = base64.b64encode(f"{uid}:{password}".encode()).decode()
+        connection = HTTPConnection(self.host, timeout=10)
+        try:
+            connection.request(
+                "POST",
+                f"/{uid}/admin/action",
+                urllib.parse.urlencode({"id": url, "action": "Like"}),
+                {
+                    "Authorization": f"Basic {login}",
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            )
+            answer = connection.getresponse()
+            body = answer.read().decode(errors="replace")
+        finally:
+            connection.close()
+        if answer.status != 303:  # anything else: not logged in, or no such action
+            raise HttpError(answer.status, body)
 
 
 def _snac(*args: str, answers: str = "", timeout: float = 60) -> str:

@@ -7,6 +7,9 @@ a free port, and implements what the adapter uses:
   post's with X's 403 "duplicate content", as X does);
 * ``POST /2/media/upload`` (multipart ``media`` + ``media_category``; X's documented answer) and
   ``POST /2/media/metadata`` (alt text);
+* ``GET /2/tweets`` (lookup by ids, at most 100: ``public_metrics`` and, for posts younger than
+  30 days, ``non_public_metrics``, from counts a test sets with :meth:`XStub.set_counts`; a post
+  it does not hold, or one :meth:`XStub.delete` removed, listed in ``errors`` as X does);
 * ``GET /2/users/me`` and ``GET /2/users/:id/tweets`` (newest first, ``max_results``; links in the
   returned text shortened to ``https://t.co/...`` with ``entities.urls``, a ``t.co`` link appended
   for images, ``&<>`` escaped, as X does).
@@ -172,7 +175,12 @@ class XStub:
         access_token: str = "2244994945-stubaccesstoken",
         access_token_secret: str = "stub-access-token-secret",
         oauth2_token: str = "stub-oauth2-user-token",
+        latency: float = 0.0,
     ) -> None:
+        #: Seconds every answer waits (the report's benchmark: a platform far away).
+        self.latency = latency
+        #: Counts a test gave a post: id -> {"public_metrics": {...}, "non_public_metrics": {...}}.
+        self.metrics: dict[str, dict[str, dict[str, int]]] = {}
         self.recorded = Recorded.load()
         self.user = dict(self.recorded.me["data"])  # id, name, username as X answered
         self.keys = (api_key, api_secret, access_token, access_token_secret)
@@ -223,6 +231,44 @@ class XStub:
         with self._lock:
             return copy.deepcopy(self.tweets)
 
+    def set_counts(self, post_id: str, **counts: int) -> None:
+        """Give a post counts, by X's field names (``like_count=3``, ``url_link_clicks=2``)."""
+        private = {"url_link_clicks", "user_profile_clicks"}
+        with self._lock:
+            held = self.metrics.setdefault(
+                post_id,
+                {
+                    "public_metrics": dict.fromkeys(
+                        (
+                            "retweet_count",
+                            "reply_count",
+                            "like_count",
+                            "quote_count",
+                            "bookmark_count",
+                            "impression_count",
+                        ),
+                        0,
+                    ),
+                    "non_public_metrics": dict.fromkeys(
+                        ("impression_count", "url_link_clicks", "user_profile_clicks"), 0
+                    ),
+                },
+            )
+            for name, value in counts.items():
+                held["non_public_metrics" if name in private else "public_metrics"][name] = value
+
+    def age(self, post_id: str, days: float) -> None:
+        """Make a post look ``days`` old (X gives non-public counts for 30 days only)."""
+        when = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+        with self._lock:
+            for t in self.tweets:
+                if t["id"] == post_id:
+                    t["created_at"] = when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+    def delete(self, post_id: str) -> None:
+        with self._lock:
+            self.tweets = [t for t in self.tweets if t["id"] != post_id]
+
     def env(self) -> dict[str, str]:
         """The environment a ``clarion`` process needs to talk to this stub (OAuth 1.0a)."""
         names = ("API_KEY", "API_SECRET", "ACCESS_TOKEN", "ACCESS_TOKEN_SECRET")
@@ -233,6 +279,8 @@ class XStub:
     # --- serving -----------------------------------------------------------------------------
 
     def _handle(self, h: _Handler) -> None:
+        if self.latency:
+            self._stop.wait(self.latency)
         parts = urlsplit(h.path)
         rec = Received(h.command, parts.path, parse_qs(parts.query), dict(h.headers.items()))
         with self._lock:
@@ -340,6 +388,8 @@ class XStub:
             return self._upload(rec)
         if rec.endpoint == "POST /2/media/metadata":
             return self._metadata(rec.json or {})
+        if rec.endpoint == "GET /2/tweets":
+            return self._lookup(rec)
         if rec.endpoint == "GET /2/users/me":
             return 200, {"data": dict(self.user)}
         if rec.endpoint == "GET /2/users/:id/tweets":
@@ -398,6 +448,68 @@ class XStub:
             alt = ((body.get("metadata") or {}).get("alt_text") or {}).get("text")
             self.media[media_id]["alt_text"] = alt
         return 200, {"data": {"id": media_id, "associated_metadata": body.get("metadata")}}
+
+    def _lookup(self, rec: Received) -> tuple[int, Any]:
+        """``GET /2/tweets?ids=...&tweet.fields=...`` as X answers it."""
+        ids = [i for i in ",".join(rec.query.get("ids") or []).split(",") if i]
+        fields = ",".join(rec.query.get("tweet.fields") or []).split(",")
+        if not ids or len(ids) > 100:
+            return 400, {
+                "errors": [
+                    {
+                        "parameters": {"ids": [",".join(ids)]},
+                        "message": f"The number of values in the `ids` query parameter list "
+                        f"[{len(ids)}] is not between 1 and 100",
+                    }
+                ],
+                "title": "Invalid Request",
+                "detail": "One or more parameters to your request was invalid.",
+                "type": "https://api.twitter.com/2/problems/invalid-request",
+            }
+        with self._lock:
+            held = {t["id"]: copy.deepcopy(t) for t in self.tweets}
+            metrics = copy.deepcopy(self.metrics)
+        month = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+        data, errors = [], []
+        for i in ids:
+            tweet = held.get(i)
+            if tweet is None:
+                errors.append(
+                    {
+                        "value": i,
+                        "detail": f"Could not find tweet with ids: [{i}].",
+                        "title": "Not Found Error",
+                        "resource_type": "tweet",
+                        "parameter": "ids",
+                        "resource_id": i,
+                        "type": "https://api.twitter.com/2/problems/resource-not-found",
+                    }
+                )
+                continue
+            created = dt.datetime.strptime(tweet["created_at"], "%Y-%m-%dT%H:%M:%S.000Z")
+            old = created.replace(tzinfo=dt.UTC) < month
+            if "non_public_metrics" in fields and old:
+                return 400, _problem(
+                    400,
+                    "Invalid Request",
+                    "Field non_public_metrics is only available for tweets created in the "
+                    "last 30 days",
+                )
+            shown = {"id": i, "text": tweet["text"], "edit_history_tweet_ids": [i]}
+            counts = metrics.get(i) or {}
+            if "created_at" in fields:
+                shown["created_at"] = tweet["created_at"]
+            if "public_metrics" in fields:
+                shown["public_metrics"] = counts.get("public_metrics") or dict.fromkeys(
+                    ("retweet_count", "reply_count", "like_count", "quote_count"), 0
+                )
+            if "non_public_metrics" in fields:
+                shown["non_public_metrics"] = counts.get("non_public_metrics") or {}
+            data.append(shown)
+        body: dict[str, Any] = {"data": data} if data else {}
+        if errors:
+            body["errors"] = errors
+        return 200, body
 
     def _timeline(self, rec: Received, hide: int) -> tuple[int, Any]:
         user_id = _TIMELINE.match(rec.path).group(1)  # type: ignore[union-attr]

@@ -48,6 +48,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "notify:notify_group",
         "Alerts: where they go (CLARION_NOTIFY) and whether they get there.",
     ),
+    "report": (
+        "report:report_cmd",
+        "What CAMPAIGN achieved: each published post's likes, reposts, replies and more.",
+    ),
     "history": (
         "status:history_cmd",
         "Every change of one delivery: when, who, from which state to which, and why.",

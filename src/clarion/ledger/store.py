@@ -94,6 +94,11 @@ class Ledger:
             for r in self.db.records(q.CAMPAIGNS)
         ]
 
+    def campaign_file(self, slug: str) -> Path | None:
+        """The campaign file the campaign was last scheduled from (it may have moved since)."""
+        found = self.db.query(q.CAMPAIGN_FILE, (slug,))
+        return Path(found[0][0]) if found and found[0][0] else None
+
     def campaign_folder(self, slug: str) -> Path | None:
         """The folder of the campaign file the campaign was last scheduled from."""
         found = self.db.query(q.CAMPAIGN_FILE, (slug,))

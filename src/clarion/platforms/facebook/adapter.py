@@ -32,7 +32,7 @@ import datetime as dt
 import json
 import mimetypes
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, ClassVar
@@ -42,6 +42,7 @@ from clarion.platforms.adapter import AccountStatus, Adapter, Request, parse_ins
 from clarion.platforms.facebook import graph
 from clarion.platforms.facebook.graph import GRAPH_VERSION, Answer, NoAnswer
 from clarion.platforms.facebook.platform import Facebook
+from clarion.platforms.metrics import CountsOutcome, Target
 from clarion.platforms.outcomes import (
     Absent,
     Failed,
@@ -362,3 +363,12 @@ class FacebookAdapter(Adapter):
                     + "); create a Page token that has it"
                 )
         return expires, expires_at, problems
+
+    def counts(self, posts: Sequence[Target]) -> CountsOutcome:
+        """Reactions, comments, shares and views, 50 posts a request (:mod:`.metrics`)."""
+        from clarion.platforms.facebook import metrics
+
+        creds = self._credentials()
+        if isinstance(creds, str):
+            return Failed(creds, auth=True)
+        return metrics.read(creds[2], creds[1], self.timeout_s, posts)

@@ -32,8 +32,9 @@ from clarion.platforms import transport
 from clarion.platforms.outcomes import Failed, Outcome, RetryLater, Unknown
 from clarion.secrets import redact
 
-#: The Graph API version every request names (one place to change it).
-GRAPH_VERSION = "v23.0"
+#: The Graph API version every request names (one place to change it): v26.0, released 29 July
+#: 2026, the newest in Meta's changelog (developers.facebook.com/docs/graph-api/changelog).
+GRAPH_VERSION = "v26.0"
 DEFAULT_GRAPH_URL = "https://graph.facebook.com"
 
 AUTH_CODES = frozenset({102, 190})

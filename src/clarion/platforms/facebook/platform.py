@@ -13,6 +13,7 @@ from __future__ import annotations
 import unicodedata
 
 from clarion.platforms.base import REQUESTS, CardStyle, Entity, Platform, WriteLimit
+from clarion.platforms.metrics import LIKES, REPLIES, REPOSTS, Metric
 
 
 class Facebook(Platform):
@@ -69,6 +70,26 @@ class Facebook(Platform):
             REQUESTS,
             note="the Graph API allows 4,800 per engaged user of the Page; this is the least",
         ),
+    )
+
+    # What ``clarion report`` reads (:mod:`.metrics`): 50 posts a Graph request.
+    metrics = (
+        Metric(
+            LIKES,
+            "Reactions",
+            "people who reacted to the post (Like, Love, Care, Haha, Wow, Sad, Angry)",
+        ),
+        Metric(REPOSTS, "Shares", "people who shared the post"),
+        Metric(REPLIES, "Comments", "comments on the post"),
+        Metric("views", "Views", "times the post was seen, counting repeat views by one person"),
+        Metric("viewers", "Viewers", "people who saw the post at least once"),
+    )
+    metrics_batch = 50
+    metrics_parallel = 2
+    metrics_note = (
+        "Facebook counts every kind of reaction as one (shown with the other platforms' likes). "
+        "Views replaced impressions in November 2025; they are Facebook's own count and are "
+        "never added to another platform's. Facebook counts no quotes."
     )
 
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +13,7 @@ from clarion.delivery import Delivery
 from clarion.platforms.adapter import AccountStatus, Adapter, Request, parse_instant
 from clarion.platforms.mastodon import _answers, _lookup
 from clarion.platforms.mastodon.rules import Mastodon
+from clarion.platforms.metrics import CountsOutcome, Target
 from clarion.platforms.outcomes import (
     Failed,
     Outcome,
@@ -60,6 +62,8 @@ class MastodonAdapter(Adapter):
         self._keeps_keys: bool | None = None
         #: The account's id on the server, asked once.
         self._account_id: str | None = None
+        #: Whether the server reads many statuses in one request (Mastodon >= 4.3).
+        self._batched = True
 
     def now_ms(self) -> int:
         """The real clock (ms), against which :attr:`Request.first_sent_ms` is measured."""
@@ -76,7 +80,7 @@ class MastodonAdapter(Adapter):
             return absent or "no Mastodon credentials"
         return base, token
 
-    def _client(self, base_url: str, token: str) -> Any:
+    def _client(self, base_url: str, token: str, version: str = "4.0.0") -> Any:
         import requests
         from mastodon import Mastodon as MastodonClient
 
@@ -104,7 +108,7 @@ class MastodonAdapter(Adapter):
             access_token=token,
             request_timeout=self.timeout_s,
             ratelimit_method="throw",
-            mastodon_version="4.0.0",
+            mastodon_version=version,
             version_check_mode="created",
             session=FreshConnections(),
         )
@@ -248,6 +252,18 @@ class MastodonAdapter(Adapter):
             if isinstance(exc, MastodonRatelimitError):
                 return _answers.rate_limited(client, "while looking the status up")
             return Unknown(_lookup.failed_words(exc))
+
+    def counts(self, posts: Sequence[Target]) -> CountsOutcome:
+        """Favourites, boosts, replies and quotes, 20 statuses a request (:mod:`.metrics`)."""
+        from clarion.platforms.mastodon import metrics
+
+        creds = self._credentials()
+        if isinstance(creds, str):
+            return Failed(creds, auth=True)
+        answer, self._batched = metrics.read(
+            lambda version: self._client(*creds, version), posts, self._batched
+        )
+        return answer
 
     def check(self) -> AccountStatus:
         creds = self._credentials()

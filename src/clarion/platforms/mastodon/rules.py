@@ -20,6 +20,7 @@ from typing import ClassVar, cast
 
 from clarion.platforms import _text, _urls
 from clarion.platforms.base import MEDIA_UPLOADS, REQUESTS, CardStyle, Entity, Platform, WriteLimit
+from clarion.platforms.metrics import LIKES, QUOTES, REPLIES, REPOSTS, Metric
 
 #: ``@user@domain`` after the start or a character that is neither ``/`` nor a word character
 #: (Mastodon.py's pattern, which mirrors the server's).
@@ -62,6 +63,20 @@ class Mastodon(Platform):
     secret_names = ("access_token",)
     setting_names = ("base_url",)
     adapter = "clarion.platforms.mastodon.adapter:MastodonAdapter"
+    # What ``clarion report`` reads (:mod:`.metrics`): 20 statuses a request on Mastodon 4.3+.
+    metrics = (
+        Metric(LIKES, "Favourites", "people who favourited the post"),
+        Metric(REPOSTS, "Boosts", "people who boosted it to their followers"),
+        Metric(REPLIES, "Replies", "replies to the post"),
+        Metric(QUOTES, "Quotes", "posts that quote it (Mastodon 4.5 and later)"),
+    )
+    metrics_batch = 20
+    metrics_parallel = 2
+    metrics_note = (
+        "Mastodon counts no views or impressions. Its counts are what the account's own server "
+        "knows: favourites and boosts from other servers reach it, but replies it never saw "
+        "may be missing."
+    )
     max_length = 500
     length_unit = "characters"
     max_images = 4
@@ -96,6 +111,22 @@ class Mastodon(Platform):
         WriteLimit(
             30, 30 * 60, MEDIA_UPLOADS, note="Mastodon's default; your server may set another"
         ),
+    )
+    # What ``clarion report`` reads (:mod:`.metrics`): GET /api/v1/statuses?id[]=.., 20 ids a call
+    # (Mastodon >= 4.3: Api::BaseController::DEFAULT_STATUSES_LIMIT), else one status a call.
+    # Reading is free (no prices).
+    metrics = (
+        Metric(LIKES, "Favourites", "people who favourited the post"),
+        Metric(REPOSTS, "Boosts", "people who boosted it to their followers"),
+        Metric(REPLIES, "Replies", "replies to the post that its server has seen"),
+        Metric(QUOTES, "Quotes", "posts that quote it (Mastodon 4.5 and later)"),
+    )
+    metrics_batch = 20
+    metrics_parallel = 2
+    metrics_note = (
+        "Mastodon counts no views or impressions. The counts are as the account's own server "
+        "knows them: boosts and favourites from other servers arrive there, but replies it never "
+        "saw may be missing. Quotes are counted only by Mastodon 4.5 and later."
     )
     #: What every URL counts as (a server's ``configuration.statuses.characters_reserved_per_url``).
     url_length: ClassVar[int] = 23

@@ -177,6 +177,13 @@ def x_words(exc: BaseException) -> str:
     return f"X answered {phrase}" + (f": {' '.join(said)}" if said else "")
 
 
+def client_words(exc: BaseException) -> str:
+    """X's words for an answer, else the exception's (no answer came)."""
+    if status_code(exc) is not None:
+        return x_words(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
 def is_duplicate(exc: BaseException) -> bool:
     return status_code(exc) == 403 and "duplicate content" in x_words(exc).lower()
 

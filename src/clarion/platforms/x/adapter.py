@@ -36,12 +36,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import mimetypes
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from clarion.delivery import Delivery
 from clarion.platforms.adapter import AccountStatus, Adapter, Request, parse_instant
+from clarion.platforms.metrics import CountsOutcome, Target
 from clarion.platforms.outcomes import (
     Absent,
     Failed,
@@ -312,7 +314,9 @@ class XAdapter(Adapter):
 
             if isinstance(exc, TooManyRequests):
                 return xapi.rate_limited(exc, "while looking the post up")
-            return Unknown(redact(f"could not read the account's posts on X: {_client_words(exc)}"))
+            return Unknown(
+                redact(f"could not read the account's posts on X: {xapi.client_words(exc)}")
+            )
         client.session.close()
         tweets = [t for t in page.get("data") or [] if isinstance(t, dict)]
         due = parse_instant(request.due)
@@ -373,7 +377,7 @@ class XAdapter(Adapter):
             if code in (401, 403):
                 problem = f"X refused the credentials ({xapi.x_words(exc)})"
             else:
-                problem = f"could not ask X ({creds.api_base}): {_client_words(exc)}"
+                problem = f"could not ask X ({creds.api_base}): {xapi.client_words(exc)}"
             return AccountStatus(
                 self.platform.name, self.account, False, problem=redact(problem), details=details
             )
@@ -389,8 +393,8 @@ class XAdapter(Adapter):
             expires_at=expires_at,
         )
 
+    def counts(self, posts: Sequence[Target]) -> CountsOutcome:
+        """``GET /2/tweets`` with the public (and recent posts' non-public) metrics."""
+        from clarion.platforms.x import metrics
 
-def _client_words(exc: BaseException) -> str:
-    if xapi.status_code(exc) is not None:
-        return xapi.x_words(exc)
-    return f"{type(exc).__name__}: {exc}"
+        return metrics.read(self, posts)

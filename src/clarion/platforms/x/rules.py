@@ -33,6 +33,7 @@ from clarion.platforms.base import (
     Prices,
     WriteLimit,
 )
+from clarion.platforms.metrics import LIKES, QUOTES, REPLIES, REPOSTS, Metric
 
 #: twitter-text config v3: maxWeightedTweetLength, transformedURLLength, and the code point ranges
 #: that weigh 1 (scale 100, weight 100); everything else weighs 2 (defaultWeight 200). Weights are
@@ -194,6 +195,27 @@ class X(Platform):
         alt_text=5,
         checked="2026-12-03",
         source="https://docs.x.com/x-api/getting-started/pricing",
+        # "Posts: Read", $0.005 per post returned (billed once per post per UTC day)
+        read_post=5,
+    )
+
+    # What ``clarion report`` reads (:mod:`.metrics`): GET /2/tweets, 100 ids a call.
+    metrics = (
+        Metric(LIKES, "Likes", "people who liked the post"),
+        Metric(REPOSTS, "Reposts", "people who reposted it to their followers"),
+        Metric(REPLIES, "Replies", "replies to the post"),
+        Metric(QUOTES, "Quotes", "posts that quote it"),
+        Metric("bookmarks", "Bookmarks", "people who saved it to read later"),
+        Metric("impressions", "Impressions", "times the post was shown on someone's screen"),
+        Metric("link_clicks", "Link clicks", "times someone followed a link in the post"),
+        Metric("profile_clicks", "Profile clicks", "times someone opened the account from it"),
+    )
+    metrics_batch = 100
+    metrics_parallel = 2
+    metrics_note = (
+        "Impressions are X's own count of times a post was shown (other platforms count views "
+        "differently or not at all), so they are never added to another platform's numbers. "
+        "Each post read costs money on X's pay-per-use plan."
     )
 
     @classmethod
