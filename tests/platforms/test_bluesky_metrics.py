@@ -106,21 +106,6 @@ def target(uri: str) -> Target:
     return Target(uri, None, NOW)
 
 
-def act(network: Network, who: Account, kind: str, uri: str) -> None:
-    """``who`` likes or reposts ``uri`` (createRecord on the PDS, as the app does)."""
-    token = network.pds.xrpc(
-        "com.atproto.server.createSession",
-        body={"identifier": who.handle, "password": who.password},
-    )["accessJwt"]
-    subject = {"uri": uri, "cid": network.pds.get_record(uri)["cid"]}
-    record = {"$type": kind, "subject": subject, "createdAt": NOW.isoformat()}
-    network.pds.xrpc(
-        "com.atproto.repo.createRecord",
-        body={"repo": who.did, "collection": kind, "record": record},
-        token=token,
-    )
-
-
 def appview_counts(network: Network, uris: list[str]) -> dict[str, dict[str, int]]:
     """The AppView's own answer, in Clarion's names."""
     views = network.get_posts(uris)["posts"]
@@ -147,9 +132,9 @@ def test_counts_equal_the_appviews_own_answer_and_show_what_another_account_did(
     adapter = BlueskyAdapter()
     uris = [publish(adapter, f"m{i}", f"Post {i} of the week") for i in range(4)]
     other = BlueskyAdapter("fan")
-    act(network, fan, "app.bsky.feed.like", uris[0])
-    act(network, fan, "app.bsky.feed.repost", uris[0])
-    act(network, fan, "app.bsky.feed.like", uris[1])
+    network.pds.act(fan, "app.bsky.feed.like", uris[0])
+    network.pds.act(fan, "app.bsky.feed.repost", uris[0])
+    network.pds.act(fan, "app.bsky.feed.like", uris[1])
     publish(other, "fan-reply", "Well said", thread_index=1, reply_to_id=uris[1], reply_to_key="x")
     publish(other, "fan-quote", "Look at this", quote_of=uris[2])
 
@@ -215,7 +200,7 @@ def test_through_the_accounts_own_service_the_session_is_used(
     PDS passes on to its AppView."""
     adapter = BlueskyAdapter()
     uri = publish(adapter, "proxied", "Counted through the PDS")
-    act(network, fan, "app.bsky.feed.like", uri)
+    network.pds.act(fan, "app.bsky.feed.like", uri)
     until(lambda: True if appview_counts(network, [uri]).get(uri, {}).get("likes") else None)
 
     monkeypatch.setenv("CLARION_BLUESKY_APPVIEW", network.pds.url)

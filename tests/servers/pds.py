@@ -106,6 +106,21 @@ class PdsServer:
         records: list[dict[str, Any]] = found["records"]
         return records
 
+    def act(self, who: Account, kind: str, uri: str, when: str = "2026-12-01T09:00:00Z") -> None:
+        """``who`` likes or reposts ``uri`` (``kind``: ``app.bsky.feed.like`` or ``.repost``),
+        with createRecord on this PDS, as Bluesky's app does."""
+        token = self.xrpc(
+            "com.atproto.server.createSession",
+            body={"identifier": who.handle, "password": who.password},
+        )["accessJwt"]
+        subject = {"uri": uri, "cid": self.get_record(uri)["cid"]}
+        record = {"$type": kind, "subject": subject, "createdAt": when}
+        self.xrpc(
+            "com.atproto.repo.createRecord",
+            body={"repo": who.did, "collection": kind, "record": record},
+            token=token,
+        )
+
     def get_blob(self, did: str, cid: str) -> bytes:
         blob: bytes = self.xrpc("com.atproto.sync.getBlob", {"did": did, "cid": cid}, raw=True)
         return blob
