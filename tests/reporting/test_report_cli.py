@@ -41,6 +41,14 @@ class CountingFake(FakeAdapter):
         return CountsRead(tuple(found), gone)
 
 
+class RefusingX(CountingFake):
+    """X, whose key was revoked: every read of counts is refused (the others still answer)."""
+
+    def counts(self, posts: Sequence[Target]) -> CountsOutcome:
+        CountingFake.batches.append(("x", len(posts)))
+        return Failed("X said 401 Unauthorized: the key was revoked", auth=True)
+
+
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[dict[str, str]]:
     CountingFake.counts_of, CountingFake.refuse, CountingFake.batches = {}, {}, []
@@ -173,3 +181,39 @@ def test_html_report_is_written_and_self_contained(
     assert "http://" not in page.replace("http://www.w3.org", "")
     assert "clarion init --from" in page and "--start 2023-07-03" in page
     assert "What the numbers mean" in page
+
+
+def test_one_platform_refusing_leaves_the_others_shown(
+    env: dict[str, str], week: list[Any], tmp_path: Path
+) -> None:
+    give(week)
+    here = "tests.reporting.test_report_cli"
+    env["CLARION_ADAPTERS"] = f"*={here}:CountingFake,x={here}:RefusingX"
+    result = clarion(env, "report", SLUG, "--yes")
+    assert result.exit_code == 1  # a person should look: X was not read
+    assert "X: X said 401 Unauthorized: the key was revoked" in result.stderr
+    assert "Not read:" in result.stdout and "Facebook" in result.stdout
+    # a later report tries X again (never read), and the others are not read twice
+    calls = len(CountingFake.batches)
+    data = json.loads(clarion(env, "report", SLUG, "--format", "json", "--yes").stdout)
+    assert CountingFake.batches[calls:] == [
+        ("x", len([d for d in data["deliveries"] if d["platform"] == "x"]))
+    ]
+    by = {p["platform"]: p for p in data["platforms"]}
+    assert by["x"]["problems"] == ["X said 401 Unauthorized: the key was revoked"]
+    assert by["x"]["counted"] == 0 and by["x"]["read_at"] is None
+    for name in ("facebook", "mastodon", "bluesky"):
+        assert by[name]["problems"] == [] and by[name]["counted"] == by[name]["published"] > 0
+    x_posts = [d for d in data["deliveries"] if d["platform"] == "x"]
+    assert x_posts and all(d["counts"] == {} for d in x_posts)
+    likes = next(t for t in data["totals"] if t["metric"] == "likes")
+    assert "x" not in likes["platforms"]  # a total never includes what was not read
+    assert likes["total"] == sum(
+        CountingFake.counts_of[d["post_id"]]["likes"]
+        for d in data["deliveries"]
+        if d["platform"] != "x"
+    )
+    page = tmp_path / "report.html"
+    html = clarion(env, "report", SLUG, "--format", "html", "-o", str(page), "--yes")
+    assert html.exit_code == 1
+    assert "Not read: X said 401 Unauthorized" in page.read_text()

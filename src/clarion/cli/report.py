@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 @click.option(
     "--refresh/--no-refresh",
     default=None,
-    help="Read the counts from the platforms again now (default: only when never read).",
+    help="Read every post's counts again now (default: only posts whose counts were never read).",
 )
 @click.option("--yes", is_flag=True, help="Pay for reads without asking (X bills each read).")
 @pass_app
@@ -45,7 +45,8 @@ def report_cmd(
     """What CAMPAIGN achieved: each published post's likes, reposts, replies and more.
 
     CAMPAIGN is a campaign's slug or its file. The first report reads every published post's
-    counts from its platform and keeps them in the ledger; --refresh reads them again, so the
+    counts from its platform and keeps them in the ledger (a later report reads only the posts
+    never read, such as a platform that failed); --refresh reads them all again, so the
     report shows how each post grew since ("+38 likes since Friday"). Reading X's counts costs
     money: Clarion says how much and asks first (--yes for cron). --format csv and json give
     one row per post and reading; --format html -o report.html a page for trustees. Exit status
@@ -60,8 +61,9 @@ def report_cmd(
         raise click.ClickException(str(exc)) from None
     rows = reporting.published(ledger, slugs)
     failed = False
-    if rows and (refresh or (refresh is None and not _read_before(ledger, slugs))):
-        failed = _refresh(app, ledger, rows, yes)
+    asking = rows if refresh else _never_read(ledger, slugs, rows) if refresh is None else []
+    if asking:
+        failed = _refresh(app, ledger, asking, yes)
     made = reporting.make(ledger, slugs)
     if not rows:
         app.echo(
@@ -106,10 +108,13 @@ def _formatted(made: object, fmt: str) -> str:
     return table(made)
 
 
-def _read_before(ledger: Ledger, slugs: list[str]) -> bool:
+def _never_read(ledger: Ledger, slugs: list[str], rows: list[DeliveryRow]) -> list[DeliveryRow]:
+    """The published deliveries whose counts were never read (a platform that failed last time,
+    a post published since): what a report without --refresh reads."""
     from clarion.ledger import metrics
 
-    return bool(metrics.fetches(ledger, slugs))
+    seen = {s.delivery_id for s in metrics.snapshots(ledger, slugs)}
+    return [r for r in rows if r.id not in seen]
 
 
 def _refresh(app: AppContext, ledger: Ledger, rows: list[DeliveryRow], yes: bool) -> bool:
