@@ -85,7 +85,15 @@ def stacked_days(
         ax = fig.subplots()
         bottom: list[float] = [0.0] * len(days)
         for label, values in series.items():
-            ax.bar(days, values, bottom=bottom, label=label, color=colours.get(label, "#555"))
+            ax.bar(
+                days,
+                values,
+                bottom=bottom,
+                label=label,
+                color=colours.get(label, "#555"),
+                edgecolor="white",  # a line between stacked parts
+                linewidth=1,
+            )
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         _style(ax)
         ax.set_ylabel("likes + reposts + replies + quotes", color=INK, fontsize=12)

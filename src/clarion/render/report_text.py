@@ -20,13 +20,24 @@ def number(n: int | float | None) -> str:
     return f"{n:,.1f}" if isinstance(n, float) else f"{n:,}"
 
 
+def counted(value: int, label: str) -> str:
+    """ "1 like", "2 replies", "+1 repost": a count and its label, singular for one."""
+    word = label.lower()
+    if abs(value) == 1:
+        word = word[:-3] + "y" if word.endswith("ies") else word.removesuffix("s")
+    return f"{value:,} {word}"
+
+
 def growth_words(report: Report, p: PostResult) -> str:
     """ "+38 likes, +2 replies since Friday" ('' when nothing moved or read once)."""
     grown = p.growth()
     if not grown or p.before_ms is None or p.taken_ms is None:
         return ""
     labels = {**TITLES}
-    parts = [f"{d:+,} {labels.get(k, k.replace('_', ' ')).lower()}" for k, d in grown.items()]
+    parts = [
+        ("+" if d > 0 else "") + counted(d, labels.get(k, k.replace("_", " ")))
+        for k, d in grown.items()
+    ]
     return ", ".join(parts) + " " + since_words(report.local(p.before_ms), report.local(p.taken_ms))
 
 
