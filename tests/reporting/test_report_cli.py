@@ -156,17 +156,25 @@ def test_mistakes_get_plain_words(env: dict[str, str], week: list[Any]) -> None:
     assert "no campaign of that name has been scheduled" in wrong.output
     assert "coproduction-week-2022" in wrong.output
     assert "Traceback" not in wrong.output
+    missing = clarion(env, "report", "campaigns/carers-week.yaml")
+    assert missing.exit_code == 1 and "there is no such file" in missing.output
+    # the file's name typed without its folder still names the campaign
+    assert clarion(env, "report", SLUG + ".yaml", "--yes").exit_code == 0
     assert clarion(env, "report").exit_code == 2
     bad = clarion(env, "report", SLUG, "--format", "pdf")
     assert bad.exit_code == 2 and "'pdf' is not one of" in bad.output
 
 
-def test_nothing_published_yet_says_so(env: dict[str, str]) -> None:
+def test_nothing_published_yet_says_so(env: dict[str, str], tmp_path: Path) -> None:
     assert clarion(env, "schedule", str(EXAMPLE)).exit_code == 0
     result = clarion(env, "report", SLUG)
     assert result.exit_code == 0
-    assert "has been published yet" in result.stderr
+    assert "has been published yet" in result.stderr and result.stdout == ""
     assert CountingFake.batches == []
+    page = tmp_path / "empty.html"
+    empty = clarion(env, "report", SLUG, "--format", "html", "-o", str(page))
+    assert empty.exit_code == 0 and "No counts have been read yet" in page.read_text()
+    assert json.loads(clarion(env, "report", SLUG, "--format", "json").stdout)["deliveries"] == []
 
 
 def test_html_report_is_written_and_self_contained(

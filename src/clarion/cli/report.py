@@ -70,6 +70,8 @@ def report_cmd(
             f"Nothing of {', '.join(slugs)} has been published yet, so there is nothing to count.",
             err=True,
         )
+        if fmt == "table" and output is None:
+            return
     data = _formatted(made, fmt)
     if output is None:
         if fmt == "html" and sys.stdout.isatty():
@@ -156,12 +158,10 @@ def _consent(app: AppContext, groups: list[Group], yes: bool) -> dict[str, str]:
         if sys.stdin.isatty():
             if click.confirm(line + " Read them?", default=False, err=True):
                 continue
-            declined[platform] = f"not read this time: you chose not to pay {cost}"
+            declined[platform] = f"you chose not to pay {cost} this time"
         else:
             app.echo(line + " Not read: add --yes to pay for it.", err=True)
-            declined[platform] = (
-                f"not read: reading costs {cost}; `clarion report --refresh --yes` reads it"
-            )
+            declined[platform] = f"reading costs {cost}; `clarion report --yes` reads it"
     return declined
 
 

@@ -61,7 +61,7 @@ def _context(report: Report) -> dict[str, Any]:
         _label(report, p): [d.interactions.get(p, 0) for d in days]
         for p in dict.fromkeys(p for d in days for p in d.interactions)
     }
-    charts: dict[str, Any] = {}
+    charts: dict[str, Any] = {"days": None, "platforms": None}
     if days:
         # matplotlib writes the SVG and escapes every text in it (labels, titles)
         charts["days"] = Markup(  # noqa: S704

@@ -34,8 +34,16 @@ def slugs_of(ledger: Ledger, named: Sequence[str]) -> list[str]:
     for name in named:
         slug = name
         path = Path(name)
-        if name not in known and path.suffix in (".yaml", ".yml") and path.is_file():
-            slug = _slug_in(ledger, path) or path.stem
+        if name not in known and path.suffix in (".yaml", ".yml"):
+            if path.is_file():
+                slug = _slug_in(ledger, path) or path.stem
+            elif path.stem in known:  # the file's name, typed without its folder
+                slug = path.stem
+            else:
+                raise UnknownCampaign(
+                    f"{name}: there is no such file, and no campaign scheduled in this ledger "
+                    f"has that name (scheduled: {', '.join(sorted(known)) or 'none yet'})."
+                )
         if slug not in known:
             have = ", ".join(sorted(known)) or "none yet"
             raise UnknownCampaign(
