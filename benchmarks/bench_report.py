@@ -24,7 +24,6 @@ import argparse
 import datetime as dt
 import json
 import math
-import os
 import statistics
 import subprocess
 import sys
@@ -33,28 +32,12 @@ import time
 from pathlib import Path
 
 from _measure import ROOT
-from bench_rush import CLARION, PLATFORMS, Stubs, campaign
+from bench_rush import CLARION, PLATFORMS, Stubs, campaign, environment
 
 sys.path.insert(0, str(ROOT))  # the tests' stubs
 
 from clarion import platforms
 from tests.servers.appview_stub import AppviewStub
-
-
-def environment(folder: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CLARION_")}
-    env.update(
-        CLARION_DATABASE_URL=f"sqlite:///{folder / 'ledger.sqlite3'}",
-        CLARION_ENV_FILE=str(folder / "none.env"),
-        CLARION_TOKEN_STORE="file",
-        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
-        XDG_DATA_HOME=str(folder / "data"),
-        XDG_STATE_HOME=str(folder / "state"),
-        XDG_CONFIG_HOME=str(folder / "config"),
-        XDG_CACHE_HOME=str(folder / "cache"),
-        NO_COLOR="1",
-    )
-    return env
 
 
 def clarion(env: dict[str, str], folder: Path, *args: str) -> tuple[float, str]:

@@ -125,24 +125,31 @@ def campaign(platform: str, account: str, posts: int, at: dt.datetime) -> str:
     )
 
 
+def environment(folder: Path) -> dict[str, str]:
+    """A ``clarion`` process's environment: a ledger, folders and tokens of its own in
+    ``folder``, no ``CLARION_*`` variable of the caller's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CLARION_")}
+    env.update(
+        CLARION_DATABASE_URL=f"sqlite:///{folder / 'ledger.sqlite3'}",
+        CLARION_ENV_FILE=str(folder / "none.env"),
+        CLARION_TOKEN_STORE="file",
+        PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
+        XDG_DATA_HOME=str(folder / "data"),
+        XDG_STATE_HOME=str(folder / "state"),
+        XDG_CONFIG_HOME=str(folder / "config"),
+        XDG_CACHE_HOME=str(folder / "cache"),
+        NO_COLOR="1",
+    )
+    return env
+
+
 def one_rush(
     workers: int, accounts: int, posts: int, latency: float, platforms: tuple[str, ...] = PLATFORMS
 ) -> dict[str, Any]:
     total = accounts * posts
     with tempfile.TemporaryDirectory(prefix="clarion-rush-") as tmp, Stubs(latency, total) as stubs:
         folder = Path(tmp)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CLARION_")}
-        env.update(
-            CLARION_DATABASE_URL=f"sqlite:///{folder / 'ledger.sqlite3'}",
-            CLARION_ENV_FILE=str(folder / "none.env"),
-            CLARION_TOKEN_STORE="file",
-            PYTHON_KEYRING_BACKEND="keyring.backends.null.Keyring",
-            XDG_DATA_HOME=str(folder / "data"),
-            XDG_STATE_HOME=str(folder / "state"),
-            XDG_CONFIG_HOME=str(folder / "config"),
-            XDG_CACHE_HOME=str(folder / "cache"),
-            NO_COLOR="1",
-        )
+        env = environment(folder)
         now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
         files = []
         for n in range(accounts):

@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -28,13 +27,13 @@ from clarion.settings import SettingsError
 from tests.deliveries import sendable
 from tests.net import closed_port
 from tests.pg import PostgresServer, postgres_server
+from tests.polling import until
 from tests.servers.appview import Network, start_appview
 from tests.servers.appview_stub import AppviewStub
 from tests.servers.pds import Account
 
 pytestmark = pytest.mark.slow
 
-T = TypeVar("T")
 _names = itertools.count(1)
 NOW = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
 
@@ -81,18 +80,6 @@ def fan(network: Network, monkeypatch: pytest.MonkeyPatch) -> Account:
     made = network.pds.create_account(f"fan{next(_names)}")
     use(monkeypatch, network.pds.url, made, "fan")
     return made
-
-
-def until(what: Callable[[], T | None], timeout: float = 30.0, said: str = "") -> T:
-    """``what()`` once it is not None, polled until ``timeout`` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = what()
-        if found is not None:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:g} s: {said}")
-        time.sleep(0.05)
 
 
 def publish(adapter: BlueskyAdapter, key: str, text: str, **extra: Any) -> str:

@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -27,6 +27,7 @@ from clarion.platforms.mastodon import MastodonAdapter, metrics
 from clarion.platforms.metrics import SHARED, CountsRead, Target
 from clarion.platforms.outcomes import Failed, Published, RetryLater
 from tests.deliveries import sendable
+from tests.polling import until
 from tests.servers.mastodon_stub import TOKEN, MastodonStub
 from tests.servers.snac import (
     SnacServer,
@@ -36,20 +37,7 @@ from tests.servers.snac import (
     snac_server,
 )
 
-T = TypeVar("T")
 NOW = dt.datetime(2026, 12, 1, 9, tzinfo=dt.UTC)
-
-
-def until(what: Callable[[], T | None], timeout: float = 60.0, said: str = "") -> T:
-    """``what()`` once it is not None, polled until ``timeout`` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = what()
-        if found is not None:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:g} s: {said}")
-        time.sleep(0.1)
 
 
 def read(outcome: object) -> CountsRead:

@@ -17,11 +17,10 @@ import io
 import json
 import shutil
 import subprocess
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 
@@ -30,6 +29,7 @@ from clarion.platforms.mastodon.metrics import FIELDS as MASTODON_FIELDS
 from tests.clarion_proc import ClarionCLI
 from tests.conftest import EXAMPLE
 from tests.pg import PostgresServer, postgres_server
+from tests.polling import until
 from tests.servers.appview import Network, start_appview
 from tests.servers.graph_stub import GraphStub
 from tests.servers.pds import Account
@@ -38,21 +38,8 @@ from tests.servers.x_stub import XStub
 
 pytestmark = pytest.mark.slow
 
-T = TypeVar("T")
 SLUG = "coproduction-week-2022"
 FB_TOKEN = "EAAJq7pageTokenForReport9921"
-
-
-def until(what: Callable[[], T | None], timeout: float = 60.0, said: str = "") -> T:
-    """``what()`` once it is not None, polled until ``timeout`` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = what()
-        if found is not None:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout:g} s: {said}")
-        time.sleep(0.1)
 
 
 @pytest.fixture(scope="module")
