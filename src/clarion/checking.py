@@ -177,8 +177,11 @@ def check(
     made = plan(loaded, context(loaded))
     for d in made.deliveries:
         fit = made.fits[d.key]
+        p = platform_for(d.platform, d.account)
         if fit.over:
-            add(fit.origin, validate.too_long(c, platform_for(d.platform, d.account), fit.over))
+            add(fit.origin, validate.too_long(c, p, fit.over))
+        if p.needs_image and not d.content.media:
+            add(fit.origin, validate.no_image(p))
     if out:
         return [], {}, sorted(set(out))
     return made.deliveries, made.fits, []

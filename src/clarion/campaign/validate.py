@@ -307,6 +307,14 @@ def _check_image(
             )
 
 
+def no_image(p: type[Platform]) -> str:
+    """What to say of a post without an image for a platform that takes none without."""
+    return (
+        f"{p.label} takes no post without an image. Give this post an image (`images:` with "
+        f"`alt:`), or a quote card, or leave {p.label} out of its `platforms`."
+    )
+
+
 def too_long(c: Campaign, p: type[Platform], over: tuple[str, ...]) -> str:
     """What to say of a text longer than ``p`` allows."""
     words = " and ".join(over)

@@ -4,6 +4,7 @@ that need it): reading an image, finding its metadata, fitting its size, encodin
 from __future__ import annotations
 
 import io
+import math
 from typing import TYPE_CHECKING, Any
 
 from clarion.platforms.base import Platform
@@ -74,8 +75,23 @@ class ImageError(ValueError):
     """An image that cannot be made fit for a platform; the message says why, in plain words."""
 
 
+def padded(width: int, height: int, platform: type[Platform]) -> tuple[int, int]:
+    """The canvas an image of this size is centred on to have a shape the platform takes
+    (``image_aspect``): wider for a photo too tall, taller for one too wide; else its own."""
+    if not platform.image_aspect:
+        return width, height
+    low, high = platform.image_aspect
+    if width < height * low:
+        return math.ceil(height * low), height
+    if width > height * high:
+        return width, math.ceil(width / high)
+    return width, height
+
+
 def _fit(width: int, height: int, platform: type[Platform]) -> tuple[int, int]:
-    """The largest size of the same shape within the platform's pixel limits."""
+    """The largest size of the image's shape (on its canvas, :func:`padded`) within the
+    platform's pixel limits."""
+    width, height = padded(width, height, platform)
     scale = 1.0
     side = platform.max_image_side
     if side and max(width, height) > side:
@@ -150,6 +166,12 @@ def _encode(
             im.draft("RGB", (w, h))
     upright = ImageOps.exif_transpose(im)
     assert upright is not None
+    canvas = padded(*upright.size, platform)
+    if canvas != upright.size:  # centred on white, to a shape the platform takes
+        back = Image.new("RGB", canvas, (255, 255, 255))
+        left, top = (canvas[0] - upright.size[0]) // 2, (canvas[1] - upright.size[1]) // 2
+        back.paste(_rgb(upright), (left, top))
+        upright = back
     alpha = upright.mode in ("RGBA", "LA", "PA") or (
         upright.mode == "P" and "transparency" in upright.info
     )

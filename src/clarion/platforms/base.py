@@ -199,6 +199,14 @@ class Platform:
     max_image_pixels: ClassVar[int | None] = None
     #: Longest side, in pixels, an image is sent with (larger ones are scaled down); None: none.
     max_image_side: ClassVar[int | None] = None
+    #: Narrowest and widest shape (width / height) an image is sent with, e.g. (0.8, 1.91);
+    #: others are padded to fit (:mod:`clarion.platforms.images`). None: any shape.
+    image_aspect: ClassVar[tuple[float, float] | None] = None
+    #: The platform publishes no post without an image (Instagram): validation refuses one.
+    needs_image: ClassVar[bool] = False
+    #: The platform fetches each image from a public address instead of taking an upload
+    #: (:mod:`clarion.platforms.public_media`): the account's ``media_base_url``.
+    media_by_url: ClassVar[bool] = False
     #: Whether the platform shows alt text for images.
     supports_alt_text: ClassVar[bool] = True
     #: Longest alt text the platform accepts, in characters.

@@ -49,6 +49,7 @@ from clarion.platforms._pixels import (
     _open,
     _personal,
     human,
+    padded,
 )
 from clarion.platforms.base import Platform
 
@@ -117,6 +118,7 @@ def limits_key(platform: type[Platform]) -> str:
             platform.max_image_pixels,
             platform.max_image_side,
             sorted(platform.image_types),
+            *([list(platform.image_aspect)] if platform.image_aspect else []),
         ],
         separators=(",", ":"),
     )
@@ -246,8 +248,14 @@ def _make(
     done: list[str] = []
     if orientation != 1:
         done.append("turned upright (as the camera recorded)")
-    if size != upright:
-        done.append(f"resized from {upright[0]:,} × {upright[1]:,} to {size[0]:,} × {size[1]:,}")
+    canvas = padded(*upright, platform)
+    if canvas != upright:
+        done.append(
+            f"centred on a white {canvas[0]:,} × {canvas[1]:,} background ({platform.label} "
+            "takes no narrower or wider shape)"
+        )
+    if size != canvas:
+        done.append(f"resized from {canvas[0]:,} × {canvas[1]:,} to {size[0]:,} × {size[1]:,}")
     if out_mime != mime:
         done.append(f"converted from {_NAMES.get(mime, mime)} to {_NAMES.get(out_mime, out_mime)}")
     if quality is not None:
