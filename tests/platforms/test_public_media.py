@@ -145,6 +145,7 @@ class Gallery(Tall):
     name = "gallerytest"
     label = "Gallery"
     needs_image = True
+    media_by_url = True
     supports_threads = False
 
 
@@ -174,3 +175,53 @@ def test_a_post_without_an_image_is_refused_for_a_platform_that_needs_one(
     assert "week.yaml:10:" in done.output  # the text of the post without one
     assert "Gallery takes no post without an image" in done.output
     assert done.output.count("takes no post without an image") == 1  # the photo post is fine
+
+
+def test_media_export_writes_each_image_as_it_will_be_sent_named_by_its_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+    from PIL import Image
+
+    from clarion import platforms
+    from clarion.cli import cli
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    Image.new("RGB", (1000, 3000), (10, 120, 60)).save(tmp_path / "tall.png")
+    (tmp_path / "week.yaml").write_text(
+        "version: 1\nname: Gallery week\nslug: gallery\ntimezone: UTC\n"
+        "dates: {start: 2036-07-07, end: 2036-07-08}\nplatforms: [gallerytest]\nposts:\n"
+        "  - id: one\n    at: 2036-07-07 09:00\n    text: A photo\n"
+        "    images: [{path: tall.png, alt: A green banner}]\n"
+        "  - id: two\n    at: 2036-07-07 10:00\n    text: The same photo again\n"
+        "    images: [{path: tall.png, alt: A green banner}]\n"
+    )
+    out = tmp_path / "site" / "media"
+    platforms.register(Gallery)
+    try:
+        first = CliRunner().invoke(
+            cli, ["media", "export", str(tmp_path / "week.yaml"), "-o", str(out)]
+        )
+        again = CliRunner().invoke(
+            cli, ["media", "export", str(tmp_path / "week.yaml"), "-o", str(out)]
+        )
+        made = images.prepare(tmp_path / "tall.png", Gallery)
+    finally:
+        platforms.unregister("gallerytest")
+    assert first.exit_code == 0, first.output
+    assert "Wrote 1 images" in first.output and "Gallery 2" in first.output
+    (written,) = out.iterdir()
+    assert written.name == f"{made.sha256}.jpg"
+    assert hashlib.sha256(written.read_bytes()).hexdigest() == made.sha256
+    assert "Wrote 0 images" in again.output and "1 were there already" in again.output
+
+
+def test_media_export_says_when_no_platform_fetches_by_address(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from clarion.cli import cli
+    from tests.conftest import EXAMPLE
+
+    done = CliRunner().invoke(cli, ["media", "export", str(EXAMPLE), "-o", str(tmp_path / "m")])
+    assert done.exit_code == 0, done.output
+    assert "None of these campaigns' posts go to a platform that fetches images" in done.output

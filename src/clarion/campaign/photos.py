@@ -81,8 +81,12 @@ def _reshaped_words(image: Image, made: object, p: type[Platform]) -> str:
 
     assert isinstance(made, Prepared)
     steps = []
+    centred = any(d.startswith("centred on") for d in made.done)
+    if centred:
+        steps.append(f"centred on white to a shape {p.label} takes")
     if (made.width, made.height) != (made.original_width, made.original_height):
-        steps.append(f"resized to {made.width:,} × {made.height:,}")
+        verb = "made" if centred else "resized to"
+        steps.append(f"{verb} {made.width:,} × {made.height:,}")
     if any(d.startswith("converted") for d in made.done):
         steps.append(f"converted to {name_of(made.mime)}")
     steps.append(f"saved at {media.human_size(made.bytes)}")

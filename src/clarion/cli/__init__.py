@@ -97,6 +97,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "sheets:export_cmd",
         "Write the plan as a spreadsheet, one row a delivery, with its final text and state.",
     ),
+    "media": (
+        "media:media_group",
+        "Images that platforms fetch from your web site (Instagram, Threads).",
+    ),
 }
 
 

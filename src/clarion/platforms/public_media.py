@@ -17,13 +17,30 @@ for the run (:class:`Verified`), so a week's 40 posts fetch each image once.
 from __future__ import annotations
 
 import hashlib
+import shutil
 import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["Mismatch", "Verified", "address", "base_problem", "extension", "verify"]
+if TYPE_CHECKING:
+    from clarion.delivery import Delivery
+    from clarion.platforms.base import Platform
+
+__all__ = [
+    "Exported",
+    "Mismatch",
+    "Verified",
+    "address",
+    "base_problem",
+    "export",
+    "extension",
+    "verify",
+]
 
 #: How much of an answer is read at most (a platform takes images of 8 MB; more is not an image).
 MAX_BYTES = 16 * 1024 * 1024
@@ -115,3 +132,52 @@ def verify(url: str, sha256: str, timeout: float = 30.0) -> Mismatch | None:
             f"instead of {sha256[:12]}…). {fix}.",
         )
     return None
+
+
+@dataclass
+class Exported:
+    """What :func:`export` wrote: file names (new ones and ones already there), and images that
+    could not be prepared (with why)."""
+
+    written: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    #: Platform label -> how many images it fetches from the folder.
+    per_platform: dict[str, int] = field(default_factory=dict)
+
+
+def export(
+    deliveries: Sequence[Delivery],
+    folder: Path,
+    platform_for: Callable[[str, str], type[Platform]],
+) -> Exported:
+    """Write every image the platforms that fetch by address will fetch (each prepared for its
+    platform, named by the SHA-256 of its bytes) into ``folder``, for the team to copy to the
+    address they give as ``media_base_url``."""
+    from clarion.platforms import images
+
+    out = Exported()
+    folder.mkdir(parents=True, exist_ok=True)
+    seen: set[str] = set()
+    for d in deliveries:
+        p = platform_for(d.platform, d.account)
+        if not p.media_by_url:
+            continue
+        for m in d.content.media:
+            try:
+                made = images.prepare(m.file, p, m.sha256 or None)
+            except (OSError, images.ImageError) as exc:
+                out.problems.append(f"{m.path} for {p.label}: {exc}")
+                continue
+            name = f"{made.sha256}{extension(made.mime)}"
+            out.per_platform[p.label] = out.per_platform.get(p.label, 0) + 1
+            if name in seen:
+                continue
+            seen.add(name)
+            target = folder / name
+            if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == made.sha256:
+                out.kept.append(name)
+                continue
+            shutil.copyfile(made.file, target)
+            out.written.append(name)
+    return out
