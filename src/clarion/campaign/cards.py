@@ -324,15 +324,17 @@ def check(
                     f"With its quote card this quote has {len(images) + 1} images, but "
                     f"{p.label} takes at most {p.max_images} per post. Remove some.",
                 )
-            if info.mime not in p.image_types:
-                add((*at, "quote"), f"{p.label} does not accept PNG images, so no quote card.")
-            elif info.size > p.max_image_bytes:
-                add(
-                    ("quotes", "card", "size"),
-                    f"The quote card `{file.name}` is {media.human_size(info.size)}; {p.label} "
-                    f"accepts images up to {media.human_size(p.max_image_bytes)}. Make the card "
-                    "smaller (`size:`).",
-                )
+            if info.mime not in p.image_types or info.size > p.max_image_bytes:
+                # prepared as every photo is (converted, saved smaller) unless that cannot be
+                from clarion.campaign import photos
+
+                why = photos.unfixable(info, p)
+                if why is not None:
+                    add(
+                        ("quotes", "card", "size"),
+                        f"The quote card `{file.name}` cannot be sent to {p.label}: {why}. Make "
+                        f"the card smaller (`size:`), or leave {p.label} out of the quotes.",
+                    )
             if len(alt) > p.max_alt_length:
                 add(
                     (*at, "quote"),

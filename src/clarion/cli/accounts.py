@@ -88,6 +88,8 @@ def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
                             "expires_at": s.expires_at.isoformat() if s.expires_at else None,
                             "key_expires": describe(s, clock),
                             "problem": s.problem,
+                            "quota": s.details.get("quota"),
+                            "details": dict(s.details),
                         }
                         for s in results
                     ],
@@ -110,6 +112,8 @@ def check_cmd(app: AppContext, only: str | None, fmt: str) -> None:
             if s.posts_as:
                 line += f"  as {s.posts_as}"
             line += f"  key expires: {describe(s, clock)}"
+            if s.details.get("quota"):
+                line += f"  quota: {s.details['quota']}"
             if s.problem:
                 line += f"  {s.problem}"
             app.echo(line)
