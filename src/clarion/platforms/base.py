@@ -281,6 +281,16 @@ class Platform:
             cls.abbreviation = cls.short_label or label
 
     @classmethod
+    def with_quota(cls, most: int, window_s: int) -> type[Platform]:
+        """This platform with the publishing quota the platform reported for one account
+        (``accounts check`` saves it, :mod:`clarion.platforms.limits`): its posts limit
+        replaced, so the week's plan is measured against the account's own figure."""
+        kept = tuple(w for w in cls.write_limits if w.unit != POSTS)
+        note = "the quota the platform reported for this account (`accounts check`)"
+        limit = WriteLimit(most, window_s, POSTS, note=note)
+        return type(cls.__name__, (cls,), {"write_limits": (limit, *kept)})
+
+    @classmethod
     def count(cls, text: str) -> int:
         """The length of ``text`` by this platform's own rules."""
         raise NotImplementedError

@@ -30,6 +30,9 @@ KNOWN = (
     "image_types",
     "max_alt_length",
     "url_length",
+    # a publishing quota the platform reports per account (Instagram's content_publishing_limit)
+    "posts_quota",
+    "posts_quota_window_s",
 )
 
 
@@ -60,6 +63,15 @@ def save(platform: str, account: str, server: str, limits: dict[str, Any]) -> No
     for_account.cache_clear()
 
 
+def save_quota(platform: str, account: str, server: str, most: object, window_s: object) -> None:
+    """Remember the publishing quota a platform reported for an account (its posts in
+    ``window_s`` seconds), so the week's plan is measured against it; nothing when it is not a
+    positive whole number."""
+    if isinstance(most, int) and not isinstance(most, bool) and most > 0:
+        window = window_s if isinstance(window_s, int) and window_s > 0 else 86400
+        save(platform, account, server, {"posts_quota": most, "posts_quota_window_s": window})
+
+
 def read(platform: str, account: str) -> dict[str, Any] | None:
     """The saved record (``server``, ``read``, ``limits``), or None."""
     import json
@@ -73,16 +85,21 @@ def read(platform: str, account: str) -> dict[str, Any] | None:
 
 @cache
 def for_account(platform: str, account: str = "default") -> type[Platform]:
-    """``platform``'s class with the limits its account's server last reported, if any."""
+    """``platform``'s class with the limits its account's server last reported, if any: its
+    own limits (``with_limits``), and a publishing quota it reported (``Platform.with_quota``)."""
     base = platforms.get(platform)
-    with_limits = getattr(base, "with_limits", None)
-    if with_limits is None:
-        return base
     record = read(platform, account)
     if record is None:
         return base
+    limits = dict(record["limits"])
+    quota, window = limits.pop("posts_quota", None), limits.pop("posts_quota_window_s", None)
+    cls: type[Platform] = base
     try:
-        cls: type[Platform] = with_limits(**record["limits"])
+        with_limits = getattr(base, "with_limits", None)
+        if with_limits is not None and limits:
+            cls = with_limits(**limits)
+        if isinstance(quota, int) and quota > 0:
+            cls = cls.with_quota(quota, window if isinstance(window, int) and window > 0 else 86400)
     except (TypeError, ValueError):  # a file from another version: ignore it
         return base
     return cls
