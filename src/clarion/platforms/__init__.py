@@ -38,6 +38,9 @@ BUILTIN: dict[str, str] = {
     "facebook": "clarion.platforms.facebook.platform:Facebook",
     "mastodon": "clarion.platforms.mastodon.rules:Mastodon",
     "bluesky": "clarion.platforms.bluesky._rules:Bluesky",
+    "instagram": "clarion.platforms.instagram.rules:Instagram",
+    "linkedin": "clarion.platforms.linkedin.rules:LinkedIn",
+    "threads": "clarion.platforms.threads.rules:Threads",
 }
 
 #: The entry point group through which installed packages add platforms.

@@ -1,0 +1,207 @@
+"""The Threads API over plain HTTP: one call, and what its answer (or its failure) means.
+
+``requests`` is imported inside :func:`call` only: importing this module stays cheap.
+
+The Threads API is served by Meta's Graph infrastructure (graph.threads.net, Overview page,
+https://developers.facebook.com/documentation/threads/overview) and answers errors in Graph's
+shape, ``{"error": {"message", "type", "code", "error_subcode", "error_user_msg",
+"fbtrace_id"}}`` (Graph's error handling guide,
+https://developers.facebook.com/docs/graph-api/guides/error-handling). The ``code`` decides:
+
+* 190 (token expired, revoked or invalid), 102 (session), 10 and 200-299 (permissions), or an
+  HTTP 401: the credentials are refused; the account is paused.
+* 4 (app), 17 (user), 32 (Page), 613 (call rate), or an HTTP 429: throttling. Nothing was done;
+  sent again later, not before a ``Retry-After`` / reset header's instant when there is one.
+* 1 and 2 (unknown / temporary) and HTTP 5xx: nothing sure. Before ``threads_publish`` nothing is
+  published (a container is no post), so the delivery is sent again; on ``threads_publish`` the
+  post may exist (Threads has no idempotency key): Unknown.
+* anything else (100 invalid parameter, THREADS_API__LINK_LIMIT_EXCEEDED, ...) is about this one
+  post: it fails with Threads' own words.
+
+The token goes in the ``Authorization: Bearer`` header, never in a URL or form field. The Threads
+documentation's examples pass ``access_token`` as a parameter and do not mention the header;
+Clarion sends the header as it does to Facebook's Graph API (the same servers), which keeps the
+token out of logs, proxies and the previewed form bodies. If Meta ever refuses it, this is the one
+place to change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from clarion.platforms import transport
+from clarion.platforms.outcomes import Failed, RetryLater, Unknown
+from clarion.secrets import redact
+
+#: The Threads API version every path names (Posts page examples: ``/v1.0/``).
+VERSION = "v1.0"
+DEFAULT_BASE = "https://graph.threads.net"
+LABEL = "Threads"
+
+AUTH_CODES = frozenset({102, 190, 10, *range(200, 300)})
+THROTTLE_CODES = frozenset({4, 17, 32, 613})
+TRANSIENT_CODES = frozenset({1, 2})
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    data: Any  # the JSON body, or None when it was not JSON
+    headers: Mapping[str, str]
+    text: str
+
+    @property
+    def body(self) -> dict[str, Any]:
+        return self.data if isinstance(self.data, dict) else {}
+
+
+@dataclass(frozen=True, slots=True)
+class NoAnswer:
+    """No HTTP answer. ``sent``: False when the request cannot have left (connection refused,
+    connect timeout); True when it may have reached Threads (read timeout, dropped connection)."""
+
+    sent: bool
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApiError:
+    status: int
+    message: str
+    code: int | None = None
+    subcode: int | None = None
+    user_message: str | None = None
+    trace: str | None = None
+
+    @property
+    def auth(self) -> bool:
+        return self.code in AUTH_CODES or (self.code is None and self.status == 401)
+
+    @property
+    def throttled(self) -> bool:
+        return self.code in THROTTLE_CODES or (self.code is None and self.status == 429)
+
+    @property
+    def uncertain(self) -> bool:
+        return self.code in TRANSIENT_CODES or self.status >= 500
+
+    def describe(self) -> str:
+        ids = [f"HTTP {self.status}"]
+        if self.code is not None:
+            ids.append(f"code {self.code}" + (f"/{self.subcode}" if self.subcode else ""))
+        if self.trace:
+            ids.append(f"fbtrace_id {self.trace}")
+        words = self.message
+        if self.user_message and self.user_message not in words:
+            words += f": {self.user_message}"
+        return f"Threads answered: {words} ({', '.join(ids)})"
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def error_of(answer: Answer) -> ApiError | None:
+    """The error in ``answer``; None for a success. A non-2xx answer without Graph's error shape
+    (a proxy's HTML page) still is one, with the start of its body."""
+    err = answer.body.get("error")
+    if isinstance(err, dict):
+        return ApiError(
+            status=answer.status,
+            message=str(err.get("message") or "no message"),
+            code=_int(err.get("code")),
+            subcode=_int(err.get("error_subcode")),
+            user_message=str(err["error_user_msg"]) if err.get("error_user_msg") else None,
+            trace=str(err["fbtrace_id"]) if err.get("fbtrace_id") else None,
+        )
+    if 200 <= answer.status < 300:
+        return None
+    text = " ".join(answer.text.split())[:200] or "an empty body"
+    return ApiError(status=answer.status, message=text)
+
+
+def call(
+    method: str,
+    url: str,
+    token: str,
+    timeout: float,
+    *,
+    params: Mapping[str, str] | None = None,
+    data: Mapping[str, str] | None = None,
+) -> Answer | NoAnswer:
+    """One request, the token in the ``Authorization`` header, a timeout on connecting and on
+    every read. ``data`` is sent form-encoded, in its own order (what the preview shows)."""
+    import requests
+
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    try:
+        resp = requests.request(
+            method,
+            url,
+            params=params,
+            data=dict(data) if data is not None else None,
+            headers=headers,
+            timeout=timeout,
+            allow_redirects=False,
+        )
+    except requests.exceptions.ReadTimeout:
+        return NoAnswer(True, f"no answer within {timeout:g} s")
+    except requests.exceptions.RequestException as exc:
+        return NoAnswer(not transport.never_sent(exc), f"{type(exc).__name__}: {exc}")
+    try:
+        body: Any = resp.json()
+    except ValueError:
+        body = None
+    return Answer(resp.status_code, body, resp.headers, resp.text)
+
+
+def throttled(answer: Answer, words: str, what: str = "") -> RetryLater:
+    when: dt.datetime | None = transport.reset_time(answer.headers)
+    return transport.rate_limited(LABEL, when, what=what, detail=words)
+
+
+def before_publish(answer: Answer | NoAnswer, what: str) -> RetryLater | Failed | None:
+    """What a failed request before ``threads_publish`` means (``what``: "creating the post's
+    container"); None when it succeeded. Nothing can have been published yet."""
+    if isinstance(answer, NoAnswer):
+        why = redact(answer.reason)
+        if not answer.sent:
+            return transport.unreachable(LABEL, why)
+        return RetryLater(f"{what} got no answer, nothing was published: {why}", before_send=False)
+    err = error_of(answer)
+    if err is None:
+        return None
+    words = redact(err.describe())
+    if err.auth:
+        return Failed(words, auth=True)
+    if err.throttled:
+        return throttled(answer, words, f"while {what}")
+    if err.uncertain:
+        return RetryLater(f"{what} failed, nothing was published: {words}", before_send=False)
+    return Failed(words)
+
+
+def on_publish(answer: Answer | NoAnswer) -> RetryLater | Failed | Unknown | None:
+    """What a failed ``threads_publish`` means; None when it succeeded."""
+    if isinstance(answer, NoAnswer):
+        why = redact(answer.reason)
+        if not answer.sent:
+            return transport.unreachable(LABEL, why)
+        return Unknown(f"no answer from Threads after asking it to publish: {why}")
+    err = error_of(answer)
+    if err is None:
+        return None
+    words = redact(err.describe())
+    if err.auth:
+        return Failed(words, auth=True)
+    if err.throttled:
+        return throttled(answer, words, "when publishing")
+    if err.uncertain:
+        return Unknown(f"the post may or may not have been published: {words}")
+    return Failed(words)
