@@ -213,7 +213,7 @@ def test_an_installed_plugin_is_found_through_its_entry_point(
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
     assert "pigeon" in platforms.NAMES
     assert platforms.get("pigeon") is Pigeon
-    assert list(platforms.NAMES)[:4] == list(platforms.BUILTIN)
+    assert list(platforms.NAMES)[: len(platforms.BUILTIN)] == list(platforms.BUILTIN)
     checked = invoke("validate", str(week))
     assert checked.exit_code == 0, checked.output
 

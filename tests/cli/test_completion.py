@@ -99,7 +99,15 @@ def test_command_names_other_shells(shell: str) -> None:
 
 
 def test_platform_names() -> None:
-    assert complete("clarion preview --platform ") == ["x", "facebook", "mastodon", "bluesky"]
+    assert complete("clarion preview --platform ") == [
+        "x",
+        "facebook",
+        "mastodon",
+        "bluesky",
+        "instagram",
+        "linkedin",
+        "threads",
+    ]
     assert complete("clarion preview --platform b") == ["bluesky"]
     assert complete("clarion accounts login m") == ["mastodon"]
     assert complete("clarion preview week.yaml --format ") == [

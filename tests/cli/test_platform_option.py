@@ -23,7 +23,9 @@ def test_a_misspelt_platform_is_named_with_what_was_meant(args: list[str], said:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 2
     assert said in result.output
-    assert "Platforms: x, facebook, mastodon, bluesky." in result.output
+    assert (
+        "Platforms: x, facebook, mastodon, bluesky, instagram, linkedin, threads." in result.output
+    )
 
 
 def test_an_unknown_platform_lists_the_known_ones() -> None:

@@ -23,8 +23,24 @@ def test_every_platform_declares_itself(name: str) -> None:
 
 def test_labels_and_aliases_as_they_were() -> None:
     short = {n: platforms.get(n).short_label for n in platforms.BUILTIN}
-    assert short == {"x": "X", "facebook": "Facebook", "mastodon": "Mastodon", "bluesky": "Bluesky"}
-    assert [abbreviation(n) for n in platforms.BUILTIN] == ["X", "FB", "Masto", "Bsky"]
+    assert short == {
+        "x": "X",
+        "facebook": "Facebook",
+        "mastodon": "Mastodon",
+        "bluesky": "Bluesky",
+        "instagram": "Instagram",
+        "linkedin": "LinkedIn",
+        "threads": "Threads",
+    }
+    assert [abbreviation(n) for n in platforms.BUILTIN] == [
+        "X",
+        "FB",
+        "Masto",
+        "Bsky",
+        "IG",
+        "in",
+        "Thr",
+    ]
     assert abbreviation("carrier-pigeon") == "carrier-pigeon"
     assert dict(platforms.ALIASES) == {
         "twitter": "x",
@@ -37,6 +53,15 @@ def test_labels_and_aliases_as_they_were() -> None:
         "masto": "mastodon",
         "fediverse": "mastodon",
         "bsky": "bluesky",
+        "ig": "instagram",
+        "insta": "instagram",
+        "li": "linkedin",
+        "linked-in": "linkedin",
+        "linkedin page": "linkedin",
+        "threads.net": "threads",
+        "threads.com": "threads",
+        "meta threads": "threads",
+        "instagram threads": "threads",
     }
 
 

@@ -137,8 +137,8 @@ class LazyGroup(click.Group):
 )
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None) -> None:
-    """Plan, check, preview and publish awareness-week campaigns to X, Facebook, Mastodon
-    and Bluesky.
+    """Plan, check, preview and publish awareness-week campaigns to X, Facebook, Mastodon,
+    Bluesky, Instagram, LinkedIn and Threads.
 
     Describe the week in one YAML file under campaigns/, check it with `clarion validate`,
     look at exactly what will go out with `clarion preview`, put it in the ledger with
