@@ -28,7 +28,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from clarion.platforms import transport
+from clarion.platforms import http, transport
+from clarion.platforms.http import Answer as Answer  # (re-exported: one shape for all)
+from clarion.platforms.http import NoAnswer as NoAnswer
 from clarion.platforms.outcomes import Failed, Outcome, RetryLater, Unknown
 from clarion.secrets import redact
 
@@ -43,26 +45,6 @@ THROTTLE_CODES = frozenset({4, 17, 32, 341, 613, 80001})
 DUPLICATE_CODES = frozenset({506})
 TRANSIENT_CODES = frozenset({1, 2})
 USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-Page-Usage", "X-App-Usage")
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """An HTTP answer from the Graph API."""
-
-    status: int
-    data: Any  # the JSON body, or None when it was not JSON
-    headers: Mapping[str, str]
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class NoAnswer:
-    """No HTTP answer. ``sent``: False when the request cannot have left (connection refused,
-    host not found, connect timeout); True when it may have reached Facebook (read timeout,
-    connection dropped after sending)."""
-
-    sent: bool
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,30 +156,9 @@ def call(
     files: Mapping[str, tuple[str, Any, str]] | None = None,
 ) -> Answer | NoAnswer:
     """One request, the token in the ``Authorization`` header (never in the URL or a form
-    field), with a timeout on connecting and on every read."""
-    import requests
-
+    field), with a timeout on connecting and on every read (:func:`.http.request`)."""
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    try:
-        resp = requests.request(
-            method,
-            url,
-            params=params,
-            data=data,
-            files=files,
-            headers=headers,
-            timeout=timeout,
-            allow_redirects=False,
-        )
-    except requests.exceptions.ReadTimeout:
-        return NoAnswer(True, f"no answer within {timeout:g} s")
-    except requests.exceptions.RequestException as exc:
-        return NoAnswer(not transport.never_sent(exc), f"{type(exc).__name__}: {exc}")
-    try:
-        body: Any = resp.json()
-    except ValueError:
-        body = None
-    return Answer(resp.status_code, body, resp.headers, resp.text)
+    return http.request(method, url, headers, timeout, params=params, data=data, files=files)
 
 
 def throttled(answer: Answer, words: str, what: str = "") -> RetryLater:

@@ -30,7 +30,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from clarion.platforms import transport
+from clarion.platforms import http, transport
+from clarion.platforms.http import Answer as Answer  # (re-exported: one shape for all)
+from clarion.platforms.http import NoAnswer as NoAnswer
 from clarion.platforms.outcomes import Failed, Outcome, RetryLater, Unknown
 from clarion.secrets import redact
 
@@ -60,23 +62,6 @@ def headers(token: str | None = None, content_type: str | None = None) -> dict[s
 def encode(body: Any) -> bytes:
     """A JSON body exactly as sent (compact, UTF-8): the preview shows the same value."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    status: int
-    data: Any  # the JSON body, or None when it was not JSON
-    headers: Mapping[str, str]
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class NoAnswer:
-    """No HTTP answer. ``sent``: False when the request cannot have left (connection refused,
-    connect timeout); True when it may have reached LinkedIn (read timeout, dropped after)."""
-
-    sent: bool
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,28 +113,10 @@ def call(
     content_type: str | None = None,
 ) -> Answer | NoAnswer:
     """One request with the two version headers and the token in ``Authorization``, a timeout
-    on connecting and on every read, no redirects followed."""
-    import requests
-
-    try:
-        resp = requests.request(
-            method,
-            url,
-            params=params,
-            data=body,
-            headers=headers(token, content_type),
-            timeout=timeout,
-            allow_redirects=False,
-        )
-    except requests.exceptions.ReadTimeout:
-        return NoAnswer(True, f"no answer within {timeout:g} s")
-    except requests.exceptions.RequestException as exc:
-        return NoAnswer(not transport.never_sent(exc), f"{type(exc).__name__}: {exc}")
-    try:
-        data: Any = resp.json()
-    except ValueError:
-        data = None
-    return Answer(resp.status_code, data, resp.headers, resp.text)
+    on connecting and on every read, no redirects followed (:func:`.http.request`)."""
+    return http.request(
+        method, url, headers(token, content_type), timeout, params=params, data=body
+    )
 
 
 def throttled(answer: Answer, words: str, what: str = "") -> RetryLater:

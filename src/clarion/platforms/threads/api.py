@@ -32,7 +32,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from clarion.platforms import transport
+from clarion.platforms import http, transport
+from clarion.platforms.http import Answer as Answer  # (re-exported: one shape for all)
+from clarion.platforms.http import NoAnswer as NoAnswer
 from clarion.platforms.outcomes import Failed, RetryLater, Unknown
 from clarion.secrets import redact
 
@@ -44,27 +46,6 @@ LABEL = "Threads"
 AUTH_CODES = frozenset({102, 190, 10, *range(200, 300)})
 THROTTLE_CODES = frozenset({4, 17, 32, 613})
 TRANSIENT_CODES = frozenset({1, 2})
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    status: int
-    data: Any  # the JSON body, or None when it was not JSON
-    headers: Mapping[str, str]
-    text: str
-
-    @property
-    def body(self) -> dict[str, Any]:
-        return self.data if isinstance(self.data, dict) else {}
-
-
-@dataclass(frozen=True, slots=True)
-class NoAnswer:
-    """No HTTP answer. ``sent``: False when the request cannot have left (connection refused,
-    connect timeout); True when it may have reached Threads (read timeout, dropped connection)."""
-
-    sent: bool
-    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,28 +118,9 @@ def call(
 ) -> Answer | NoAnswer:
     """One request, the token in the ``Authorization`` header, a timeout on connecting and on
     every read. ``data`` is sent form-encoded, in its own order (what the preview shows)."""
-    import requests
-
     headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    try:
-        resp = requests.request(
-            method,
-            url,
-            params=params,
-            data=dict(data) if data is not None else None,
-            headers=headers,
-            timeout=timeout,
-            allow_redirects=False,
-        )
-    except requests.exceptions.ReadTimeout:
-        return NoAnswer(True, f"no answer within {timeout:g} s")
-    except requests.exceptions.RequestException as exc:
-        return NoAnswer(not transport.never_sent(exc), f"{type(exc).__name__}: {exc}")
-    try:
-        body: Any = resp.json()
-    except ValueError:
-        body = None
-    return Answer(resp.status_code, body, resp.headers, resp.text)
+    form = dict(data) if data is not None else None
+    return http.request(method, url, headers, timeout, params=params, data=form)
 
 
 def throttled(answer: Answer, words: str, what: str = "") -> RetryLater:
