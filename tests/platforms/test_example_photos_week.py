@@ -143,6 +143,12 @@ def test_the_photos_week_validates_previews_and_goes_out_to_the_three_platforms(
     reply = [p for p in th.posts() if p.get("reply_to")]
     assert len(reply) == 1
 
+    # after the week: these platforms give Clarion no counts yet, and the report says so
+    report = w.clarion("report", "coproduction-week-2022-photos")
+    assert "Instagram" in report.stdout and "Threads" in report.stdout
+    page = w.cli.folder / "report.html"
+    w.clarion("report", "coproduction-week-2022-photos", "--format", "html", "-o", str(page))
+    assert "Clarion cannot read Instagram's counts" in page.read_text()
     after = w.clarion("accounts", "check", "--platform", "instagram").stdout
     assert "quota: 4 of 100 posts used in the last 24 hours" in after, after
     after = w.clarion("accounts", "check", "--platform", "threads").stdout
