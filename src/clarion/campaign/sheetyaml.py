@@ -86,9 +86,12 @@ def campaign_text(rows: list[Row], *, name: str, slug: str, timezone: str, sourc
     end = max(r.at.date() for r in rows)
     named = {p for r in rows for p in r.platforms}
     known = list(registry.NAMES)
-    platforms = [p for p in known if p in named] or known
+    # an empty Platforms cell: every platform that takes any post (one that takes photos only,
+    # as Instagram, is there only when some row names it)
+    default = [p for p in known if not registry.get(p).needs_image]
+    platforms = [p for p in known if p in named] or default
     if any(not r.platforms for r in rows):
-        platforms = known
+        platforms = [p for p in known if p in named or p in default]
     tag_sets = {r.hashtags for r in rows}
     common = next(iter(tag_sets)) if len(tag_sets) == 1 else ()
     out = [
