@@ -49,16 +49,26 @@ USAGE_HEADERS = ("X-Business-Use-Case-Usage", "X-Page-Usage", "X-App-Usage")
 
 @dataclass(frozen=True, slots=True)
 class GraphError:
+    """An error in Meta's Graph shape (``{"error": {"message", "type", "code", "error_subcode",
+    "error_user_msg", "fbtrace_id"}}``), as the Graph API, Instagram and Threads answer it;
+    ``label`` names who answered."""
+
     status: int
     message: str
     type: str | None = None
     code: int | None = None
     subcode: int | None = None
     trace: str | None = None
+    user_message: str | None = None
+    label: str = "Facebook"
 
     @property
     def auth(self) -> bool:
-        return self.code in AUTH_CODES or self.code in PERMISSION_CODES
+        return (
+            self.code in AUTH_CODES
+            or self.code in PERMISSION_CODES
+            or (self.code is None and self.status == 401)
+        )
 
     @property
     def throttled(self) -> bool:
@@ -74,13 +84,16 @@ class GraphError:
         return self.code in TRANSIENT_CODES or self.status >= 500
 
     def describe(self) -> str:
-        """Facebook's own words, with what identifies the error."""
+        """The platform's own words, with what identifies the error."""
         ids = [f"HTTP {self.status}"]
         if self.code is not None:
             ids.append(f"code {self.code}" + (f"/{self.subcode}" if self.subcode else ""))
         if self.trace:
             ids.append(f"fbtrace_id {self.trace}")
-        return f"Facebook answered: {self.message} ({', '.join(ids)})"
+        words = self.message
+        if self.user_message and self.user_message not in words:
+            words += f": {self.user_message}"
+        return f"{self.label} answered: {words} ({', '.join(ids)})"
 
 
 def _int(value: Any) -> int | None:
@@ -90,11 +103,10 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def error_of(answer: Answer) -> GraphError | None:
+def error_of(answer: Answer, label: str = "Facebook") -> GraphError | None:
     """The Graph error in ``answer``, None for a success. A non-2xx answer without Graph's error
     shape (an HTML 502 from a proxy) still gives an error, with the start of its body."""
-    body = answer.data if isinstance(answer.data, dict) else None
-    err = body.get("error") if body is not None else None
+    err = answer.body.get("error")
     if isinstance(err, dict):
         return GraphError(
             status=answer.status,
@@ -103,11 +115,13 @@ def error_of(answer: Answer) -> GraphError | None:
             code=_int(err.get("code")),
             subcode=_int(err.get("error_subcode")),
             trace=str(err["fbtrace_id"]) if err.get("fbtrace_id") else None,
+            user_message=str(err["error_user_msg"]) if err.get("error_user_msg") else None,
+            label=label,
         )
     if 200 <= answer.status < 300:
         return None
     text = " ".join(answer.text.split())[:200] or "an empty body"
-    return GraphError(status=answer.status, message=text)
+    return GraphError(status=answer.status, message=text, label=label)
 
 
 def _minutes(node: Any) -> list[float]:

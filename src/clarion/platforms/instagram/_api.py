@@ -23,6 +23,7 @@ Error codes, from Meta's table
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -47,7 +48,7 @@ TRY_AGAIN_CODES = frozenset({-2, -1, 1, 2})
 
 def describe(err: GraphError) -> str:
     """Instagram's own words, with what identifies the error."""
-    return err.describe().replace("Facebook answered:", "Instagram answered:", 1)
+    return dataclasses.replace(err, label="Instagram").describe()
 
 
 def limit_reached(err: GraphError) -> bool:

@@ -29,10 +29,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from clarion.platforms import http, transport
+from clarion.platforms.facebook import graph
 from clarion.platforms.http import Answer as Answer  # (re-exported: one shape for all)
 from clarion.platforms.http import NoAnswer as NoAnswer
 from clarion.platforms.outcomes import Failed, RetryLater, Unknown
@@ -43,68 +42,13 @@ VERSION = "v1.0"
 DEFAULT_BASE = "https://graph.threads.net"
 LABEL = "Threads"
 
-AUTH_CODES = frozenset({102, 190, 10, *range(200, 300)})
-THROTTLE_CODES = frozenset({4, 17, 32, 613})
-TRANSIENT_CODES = frozenset({1, 2})
-
-
-@dataclass(frozen=True, slots=True)
-class ApiError:
-    status: int
-    message: str
-    code: int | None = None
-    subcode: int | None = None
-    user_message: str | None = None
-    trace: str | None = None
-
-    @property
-    def auth(self) -> bool:
-        return self.code in AUTH_CODES or (self.code is None and self.status == 401)
-
-    @property
-    def throttled(self) -> bool:
-        return self.code in THROTTLE_CODES or (self.code is None and self.status == 429)
-
-    @property
-    def uncertain(self) -> bool:
-        return self.code in TRANSIENT_CODES or self.status >= 500
-
-    def describe(self) -> str:
-        ids = [f"HTTP {self.status}"]
-        if self.code is not None:
-            ids.append(f"code {self.code}" + (f"/{self.subcode}" if self.subcode else ""))
-        if self.trace:
-            ids.append(f"fbtrace_id {self.trace}")
-        words = self.message
-        if self.user_message and self.user_message not in words:
-            words += f": {self.user_message}"
-        return f"Threads answered: {words} ({', '.join(ids)})"
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+#: Threads answers errors in Graph's shape: read as the Graph API's are, named as Threads'.
+ApiError = graph.GraphError
 
 
 def error_of(answer: Answer) -> ApiError | None:
-    """The error in ``answer``; None for a success. A non-2xx answer without Graph's error shape
-    (a proxy's HTML page) still is one, with the start of its body."""
-    err = answer.body.get("error")
-    if isinstance(err, dict):
-        return ApiError(
-            status=answer.status,
-            message=str(err.get("message") or "no message"),
-            code=_int(err.get("code")),
-            subcode=_int(err.get("error_subcode")),
-            user_message=str(err["error_user_msg"]) if err.get("error_user_msg") else None,
-            trace=str(err["fbtrace_id"]) if err.get("fbtrace_id") else None,
-        )
-    if 200 <= answer.status < 300:
-        return None
-    text = " ".join(answer.text.split())[:200] or "an empty body"
-    return ApiError(status=answer.status, message=text)
+    """The error in ``answer``; None for a success (:func:`.graph.error_of`)."""
+    return graph.error_of(answer, LABEL)
 
 
 def call(
